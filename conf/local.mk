@@ -1,0 +1,1 @@
+# conf: fragment of the top Makefile.am

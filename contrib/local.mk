@@ -1,0 +1,1 @@
+# contrib: fragment of the top Makefile.am

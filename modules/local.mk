@@ -1,0 +1,1 @@
+# modules: fragment of the top Makefile.am

@@ -1,0 +1,331 @@
+/*
+ * sl_cycle.c: loading one configuration generation (core layer); see
+ * sl_cycle.h. The core directives are a field table; the top-level groups
+ * registered as blocks are handed to their parsers.
+ */
+#include "sl_core.h"
+#include "sl_cycle.h"
+
+#include <pwd.h>
+#include <grp.h>
+
+static sl_cycle_block_t  sl_cycle_blocks[SL_CYCLE_MAX_BLOCKS];
+static int               sl_cycle_nblocks;
+
+static sl_int_t sl_cycle_parse_workers(sl_conf_t *cf, sl_conf_node_t *n,
+    void *field);
+static sl_int_t sl_cycle_parse_user(sl_conf_t *cf, sl_conf_node_t *n,
+    void *field);
+static sl_int_t sl_cycle_parse_error_log(sl_conf_t *cf, sl_conf_node_t *n,
+    void *field);
+static sl_int_t sl_cycle_parse(sl_conf_t *cf, sl_cycle_t *cycle);
+static sl_int_t sl_cycle_parse_blocks(sl_conf_t *cf, sl_cycle_t *cycle);
+static void sl_cycle_set_defaults(sl_cycle_t *cycle);
+
+static const char *const  sl_cycle_accept_names[] = {
+    "reuseport", "mutex", NULL
+};
+static const char *const  sl_cycle_level_names[] = {
+    "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug",
+    NULL
+};
+
+#define SL_MSEC(s)  ((int64_t) (s) * 1000)
+
+static const sl_conf_field_t  sl_cycle_fields[] = {
+    { "worker_processes", SL_CONF_CUSTOM,
+      offsetof(sl_cycle_t, worker_processes), 0, 0,
+      (const void *) (uintptr_t) sl_cycle_parse_workers, 0 },
+    { "worker_connections", SL_CONF_INT,
+      offsetof(sl_cycle_t, worker_connections), 16, 1000000, NULL, 0 },
+    { "accept", SL_CONF_ENUM, offsetof(sl_cycle_t, accept), 0, 0,
+      sl_cycle_accept_names, 0 },
+    { "user", SL_CONF_CUSTOM, offsetof(sl_cycle_t, user), 0, 0,
+      (const void *) (uintptr_t) sl_cycle_parse_user, 0 },
+    { "pid_file", SL_CONF_PATH, offsetof(sl_cycle_t, pid_file), 1, 0,
+      NULL, 0 },
+    { "shutdown_timeout", SL_CONF_TIME,
+      offsetof(sl_cycle_t, shutdown_timeout), 0, SL_MSEC(86400), NULL, 0 },
+    { "daemon", SL_CONF_BOOL, offsetof(sl_cycle_t, daemon), 0, 0, NULL, 0 },
+    { "thread_pool_threads", SL_CONF_INT,
+      offsetof(sl_cycle_t, thread_pool_threads), 0, 256, NULL, 0 },
+    { "error_log", SL_CONF_CUSTOM, offsetof(sl_cycle_t, error_log_conf), 0,
+      0, (const void *) (uintptr_t) sl_cycle_parse_error_log, 0 },
+    SL_CONF_END
+};
+
+static const sl_conf_field_t  sl_cycle_log_fields[] = {
+    { "path", SL_CONF_STR, offsetof(sl_cycle_log_conf_t, path), 1, 0, NULL,
+      0 },
+    { "level", SL_CONF_ENUM, offsetof(sl_cycle_log_conf_t, level), 0, 0,
+      sl_cycle_level_names, 0 },
+    SL_CONF_END
+};
+
+
+int
+sl_cycle_block_register(const sl_cycle_block_t *block)
+{
+    if (sl_cycle_nblocks == SL_CYCLE_MAX_BLOCKS) {
+        return -1;
+    }
+    sl_cycle_blocks[sl_cycle_nblocks] = *block;
+    return sl_cycle_nblocks++;
+}
+
+
+void *
+sl_cycle_block_get(sl_cycle_t *cycle, int index)
+{
+    return cycle->blocks[index];
+}
+
+
+void
+sl_cycle_block_set(sl_cycle_t *cycle, int index, void *conf)
+{
+    cycle->blocks[index] = conf;
+}
+
+
+static void
+sl_cycle_set_defaults(sl_cycle_t *cycle)
+{
+    cycle->worker_processes = 0;                  /* auto */
+    cycle->worker_connections = 4096;
+    cycle->accept = SL_ACCEPT_CONF_REUSEPORT;
+    cycle->shutdown_timeout = SL_MSEC(30);
+    cycle->thread_pool_threads = 4;
+    sl_str_set(&cycle->error_log_conf.path, "stderr");
+    cycle->error_log_conf.level = SL_LOG_NOTICE;
+    cycle->error_log.fd = -1;
+}
+
+
+sl_cycle_t *
+sl_cycle_load(const char *path, char *err, size_t errsize)
+{
+    sl_pool_t   *pool;
+    sl_cycle_t  *cycle;
+    sl_conf_t   *cf;
+    sl_int_t     rc;
+
+    pool = sl_pool_create(16384);
+    if (pool == NULL) {
+        (void) snprintf(err, errsize, "out of memory");
+        return NULL;
+    }
+    cycle = sl_pcalloc(pool, sizeof(sl_cycle_t));
+    cf = sl_pcalloc(pool, sizeof(sl_conf_t));
+    if (cycle == NULL || cf == NULL) {
+        sl_pool_destroy(pool);
+        (void) snprintf(err, errsize, "out of memory");
+        return NULL;
+    }
+    cycle->pool = pool;
+    sl_cycle_set_defaults(cycle);
+
+    rc = sl_conf_open(cf, pool, path);
+    if (rc == SL_OK) {
+        cycle->conf_file = cf->file;
+        rc = sl_cycle_parse(cf, cycle);
+    }
+    if (rc != SL_OK) {
+        (void) snprintf(err, errsize, "%s", cf->err);
+    }
+    sl_conf_close(cf);
+    if (rc != SL_OK) {
+        sl_pool_destroy(pool);
+        return NULL;
+    }
+    return cycle;
+}
+
+
+static sl_int_t
+sl_cycle_parse(sl_conf_t *cf, sl_cycle_t *cycle)
+{
+    static const char  *skip[SL_CYCLE_MAX_BLOCKS + 1];
+    sl_conf_node_t     *root;
+    long                ncpu;
+    int                 i;
+
+    for (i = 0; i < sl_cycle_nblocks; i++) {
+        skip[i] = sl_cycle_blocks[i].name;
+    }
+    skip[i] = NULL;
+
+    root = sl_conf_root(cf);
+    if (sl_conf_parse_group_skip(cf, root, sl_cycle_fields, cycle, skip)
+        != SL_OK)
+    {
+        return SL_ERROR;
+    }
+
+    if (cycle->worker_processes == 0) {
+        ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        cycle->worker_processes = ncpu > 0 ? sl_min(ncpu, SL_MAX_WORKERS) : 1;
+    }
+    if (cycle->error_log_conf.path.len != sizeof("stderr") - 1
+        || memcmp(cycle->error_log_conf.path.data, "stderr", 6) != 0)
+    {
+        cycle->error_log_conf.path.data = sl_conf_resolve_path(cf,
+            (const char *) cycle->error_log_conf.path.data,
+            &cycle->error_log_conf.path.len);
+        if (cycle->error_log_conf.path.data == NULL) {
+            return sl_conf_error(cf, root, "out of memory");
+        }
+    }
+    return sl_cycle_parse_blocks(cf, cycle);
+}
+
+
+static sl_int_t
+sl_cycle_parse_blocks(sl_conf_t *cf, sl_cycle_t *cycle)
+{
+    sl_conf_node_t  *root, *node;
+    int              i;
+
+    root = sl_conf_root(cf);
+    for (i = 0; i < sl_cycle_nblocks; i++) {
+        node = config_setting_get_member(root, sl_cycle_blocks[i].name);
+        if (node == NULL) {
+            if (sl_cycle_blocks[i].required) {
+                return sl_conf_error(cf, root, "the \"%s\" block is missing",
+                                     sl_cycle_blocks[i].name);
+            }
+            continue;
+        }
+        if (!config_setting_is_group(node)) {
+            return sl_conf_error(cf, node, "must be a group { ... }");
+        }
+        if (sl_cycle_blocks[i].parse(cf, node, cycle) != SL_OK) {
+            return SL_ERROR;
+        }
+    }
+    return SL_OK;
+}
+
+
+static sl_int_t
+sl_cycle_parse_workers(sl_conf_t *cf, sl_conf_node_t *n, void *field)
+{
+    int64_t  v;
+
+    if (config_setting_type(n) == CONFIG_TYPE_STRING
+        && strcmp(config_setting_get_string(n), "auto") == 0)
+    {
+        *(int64_t *) field = 0;
+        return SL_OK;
+    }
+    if (config_setting_type(n) != CONFIG_TYPE_INT) {
+        return sl_conf_error(cf, n, "expected \"auto\" or an integer");
+    }
+    v = config_setting_get_int(n);
+    if (v < 1 || v > SL_MAX_WORKERS) {
+        return sl_conf_error(cf, n, "%lld is out of range (expected 1 to %d)",
+                             (long long) v, SL_MAX_WORKERS);
+    }
+    *(int64_t *) field = v;
+    return SL_OK;
+}
+
+
+/*
+ * The user is looked up while loading, so a typo fails -t and a reload
+ * instead of failing in a freshly forked worker.
+ */
+static sl_int_t
+sl_cycle_parse_user(sl_conf_t *cf, sl_conf_node_t *n, void *field)
+{
+    sl_cycle_t     *cycle;
+    struct passwd  *pw;
+    const char     *name;
+
+    if (config_setting_type(n) != CONFIG_TYPE_STRING) {
+        return sl_conf_error(cf, n, "expected a user name");
+    }
+    name = config_setting_get_string(n);
+    pw = getpwnam(name);
+    if (pw == NULL) {
+        return sl_conf_error(cf, n, "unknown user \"%s\"", name);
+    }
+    cycle = sl_container_of(field, sl_cycle_t, user);
+    cycle->uid = pw->pw_uid;
+    cycle->gid = pw->pw_gid;
+    cycle->user.len = strlen(name);
+    cycle->user.data = sl_pstrdup(cf->pool, (const u_char *) name,
+                                  cycle->user.len);
+    if (cycle->user.data == NULL) {
+        return sl_conf_error(cf, n, "out of memory");
+    }
+    return SL_OK;
+}
+
+
+static sl_int_t
+sl_cycle_parse_error_log(sl_conf_t *cf, sl_conf_node_t *n, void *field)
+{
+    return sl_conf_parse_group(cf, n, sl_cycle_log_fields, field);
+}
+
+
+sl_int_t
+sl_cycle_dump(const char *path, FILE *out, char *err, size_t errsize)
+{
+    sl_pool_t  *pool;
+    sl_conf_t  *cf;
+    sl_int_t    rc;
+
+    pool = sl_pool_create(4096);
+    cf = pool ? sl_pcalloc(pool, sizeof(sl_conf_t)) : NULL;
+    if (cf == NULL) {
+        sl_pool_destroy(pool);
+        (void) snprintf(err, errsize, "out of memory");
+        return SL_ERROR;
+    }
+    rc = sl_conf_open(cf, pool, path);
+    if (rc == SL_OK) {
+        (void) fprintf(out, "# configuration file %s:\n", path);
+        rc = sl_conf_write(cf, out);
+    } else {
+        (void) snprintf(err, errsize, "%s", cf->err);
+    }
+    sl_conf_close(cf);
+    sl_pool_destroy(pool);
+    return rc;
+}
+
+
+sl_int_t
+sl_cycle_open_logs(sl_cycle_t *cycle, sl_log_t *fallback)
+{
+    sl_err_t  err;
+
+    cycle->error_log.path = cycle->error_log_conf.path;
+    err = 0;
+    if (sl_log_file_open(&cycle->error_log, &err) != SL_OK) {
+        sl_log_error(SL_LOG_EMERG, fallback, err, "cannot open error log \"%s\"",
+                     cycle->error_log.path.data);
+        return SL_ERROR;
+    }
+    if (cycle->user.len && geteuid() == 0 && cycle->error_log.fd > 2
+        && fchown(cycle->error_log.fd, cycle->uid, cycle->gid) == -1)
+    {
+        err = errno;
+        sl_log_error(SL_LOG_EMERG, fallback, err, "cannot chown error log \"%s\"",
+                     cycle->error_log.path.data);
+        return SL_ERROR;
+    }
+    cycle->log.file = &cycle->error_log;
+    cycle->log.level = (sl_uint_t) cycle->error_log_conf.level;
+    return SL_OK;
+}
+
+
+void
+sl_cycle_destroy(sl_cycle_t *cycle)
+{
+    sl_log_file_close(&cycle->error_log);
+    sl_pool_destroy(cycle->pool);
+}

@@ -1,0 +1,88 @@
+/*
+ * sl_cycle.h: one configuration generation (core layer). A cycle owns a
+ * pool holding its configuration, its listen sockets and its error log.
+ * During a reload two cycles live side by side: the new workers run the new
+ * one while the old workers drain on the old one. Core parses the core
+ * directives itself; other top-level groups ("http") are parsed by blocks
+ * that src/sluice.c registers, so core never names a higher layer.
+ */
+#ifndef SL_CYCLE_H
+#define SL_CYCLE_H
+
+#include "sl_conf.h"
+#include "sl_listen.h"
+
+#define SL_CYCLE_MAX_BLOCKS  4
+#define SL_MAX_WORKERS       256
+
+enum {
+    SL_ACCEPT_CONF_REUSEPORT = 0,
+    SL_ACCEPT_CONF_MUTEX
+};
+
+typedef struct {
+    const char  *name;
+    /* Parses the block's group; stores its result with sl_cycle_block_set. */
+    sl_int_t   (*parse)(sl_conf_t *cf, sl_conf_node_t *node,
+                        sl_cycle_t *cycle);
+    unsigned     required;
+} sl_cycle_block_t;
+
+typedef struct {
+    sl_str_t   path;
+    int        level;
+} sl_cycle_log_conf_t;
+
+struct sl_cycle_s {
+    sl_pool_t            *pool;
+    sl_log_t              log;           /* writes to error_log below */
+    sl_log_file_t         error_log;
+    sl_uint_t             generation;
+    sl_str_t              conf_file;
+
+    int64_t               worker_processes;     /* "auto" resolved */
+    int64_t               worker_connections;
+    int                   accept;               /* SL_ACCEPT_CONF_* */
+    sl_str_t              user;
+    uid_t                 uid;
+    gid_t                 gid;
+    sl_str_t              pid_file;
+    sl_msec_t             shutdown_timeout;
+    int                   daemon;
+    int64_t               thread_pool_threads;
+    sl_cycle_log_conf_t   error_log_conf;
+
+    sl_listen_t          *listening;
+    void                 *blocks[SL_CYCLE_MAX_BLOCKS];
+    sl_shm_t             *shm;
+};
+
+/*
+ * Registers a top-level block parser (before any cycle is loaded). Returns
+ * its index for sl_cycle_block_get, or -1 when the table is full.
+ */
+int sl_cycle_block_register(const sl_cycle_block_t *block);
+void *sl_cycle_block_get(sl_cycle_t *cycle, int index);
+void sl_cycle_block_set(sl_cycle_t *cycle, int index, void *conf);
+
+/*
+ * Loads and validates the whole file into a new cycle. No side effects
+ * besides memory: no socket, no file opened. Returns the cycle, or NULL with
+ * the message ("file:line: ...") in err.
+ */
+sl_cycle_t *sl_cycle_load(const char *path, char *err, size_t errsize);
+
+/* Writes the effective configuration of path (for -T). */
+sl_int_t sl_cycle_dump(const char *path, FILE *out, char *err,
+    size_t errsize);
+
+/*
+ * Opens the cycle's error log (chowned to the worker user when running as
+ * root). Returns SL_OK or SL_ERROR, logged at emerg to fallback.
+ */
+sl_int_t sl_cycle_open_logs(sl_cycle_t *cycle, sl_log_t *fallback);
+
+/* Closes the cycle's files and frees its pool (sockets: sl_listen). */
+void sl_cycle_destroy(sl_cycle_t *cycle);
+
+#endif /* SL_CYCLE_H */

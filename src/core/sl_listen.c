@@ -1,0 +1,309 @@
+/*
+ * sl_listen.c: parsing listen addresses and opening listen sockets (core
+ * layer); see sl_listen.h.
+ */
+#include "sl_core.h"
+#include "sl_cycle.h"
+
+#define SL_LISTEN_BACKLOG  4096
+
+static int sl_listen_open_one(sl_listen_t *ls, sl_int_t reuseport,
+    sl_log_t *log);
+static int sl_listen_find_old(sl_cycle_t *old, sl_listen_t *ls,
+    unsigned index);
+static int sl_listen_owns_fd(sl_cycle_t *cycle, int fd);
+static sl_int_t sl_listen_parse_port(const char *p, in_port_t *port);
+
+
+static sl_int_t
+sl_listen_parse_port(const char *p, in_port_t *port)
+{
+    int64_t  v;
+
+    v = sl_atoi64((const u_char *) p, strlen(p));
+    if (v < 1 || v > 65535) {
+        return SL_ERROR;
+    }
+    *port = htons((in_port_t) v);
+    return SL_OK;
+}
+
+
+sl_int_t
+sl_listen_parse_addr(const char *text, sl_sockaddr_t *addr, socklen_t *len,
+    char *err, size_t errsize)
+{
+    char         host[64];
+    const char  *colon, *end;
+    size_t       hlen;
+    in_port_t    port;
+    int          v6;
+
+    memset(addr, 0, sizeof(*addr));
+
+    v6 = text[0] == '[';
+    if (v6) {
+        end = strchr(text, ']');
+        if (end == NULL || end[1] != ':') {
+            (void) snprintf(err, errsize, "expected \"[v6 address]:port\"");
+            return SL_ERROR;
+        }
+        hlen = (size_t) (end - text - 1);
+        colon = end + 1;
+        text++;
+    } else {
+        colon = strrchr(text, ':');
+        if (colon == NULL) {
+            (void) snprintf(err, errsize, "expected \"host:port\"");
+            return SL_ERROR;
+        }
+        hlen = (size_t) (colon - text);
+    }
+    if (hlen >= sizeof(host)) {
+        (void) snprintf(err, errsize, "address too long");
+        return SL_ERROR;
+    }
+    memcpy(host, text, hlen);
+    host[hlen] = '\0';
+
+    if (sl_listen_parse_port(colon + 1, &port) != SL_OK) {
+        (void) snprintf(err, errsize, "invalid port \"%s\" (expected 1 to 65535)",
+                        colon + 1);
+        return SL_ERROR;
+    }
+
+    if (v6) {
+        if (inet_pton(AF_INET6, host, &addr->sin6.sin6_addr) != 1) {
+            (void) snprintf(err, errsize, "invalid IPv6 address \"%s\"", host);
+            return SL_ERROR;
+        }
+        addr->sin6.sin6_family = AF_INET6;
+        addr->sin6.sin6_port = port;
+        *len = sizeof(struct sockaddr_in6);
+        return SL_OK;
+    }
+
+    addr->sin.sin_family = AF_INET;
+    addr->sin.sin_port = port;
+    *len = sizeof(struct sockaddr_in);
+    if (hlen == 0 || strcmp(host, "*") == 0) {
+        addr->sin.sin_addr.s_addr = htonl(INADDR_ANY);
+    } else if (strcmp(host, "localhost") == 0) {
+        addr->sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    } else if (inet_pton(AF_INET, host, &addr->sin.sin_addr) != 1) {
+        (void) snprintf(err, errsize,
+                        "invalid IPv4 address \"%s\" (numeric addresses only)",
+                        host);
+        return SL_ERROR;
+    }
+    return SL_OK;
+}
+
+
+size_t
+sl_listen_addr_text(const sl_sockaddr_t *addr, char *buf, size_t size)
+{
+    char  host[INET6_ADDRSTRLEN];
+    int   n;
+
+    if (addr->sa.sa_family == AF_INET6) {
+        (void) inet_ntop(AF_INET6, &addr->sin6.sin6_addr, host, sizeof(host));
+        n = snprintf(buf, size, "[%s]:%u", host,
+                     (unsigned) ntohs(addr->sin6.sin6_port));
+    } else {
+        (void) inet_ntop(AF_INET, &addr->sin.sin_addr, host, sizeof(host));
+        n = snprintf(buf, size, "%s:%u", host,
+                     (unsigned) ntohs(addr->sin.sin_port));
+    }
+    return n < 0 ? 0 : sl_min((size_t) n, size - 1);
+}
+
+
+int
+sl_listen_addr_equal(const sl_sockaddr_t *a, const sl_sockaddr_t *b)
+{
+    if (a->sa.sa_family != b->sa.sa_family) {
+        return 0;
+    }
+    if (a->sa.sa_family == AF_INET6) {
+        return a->sin6.sin6_port == b->sin6.sin6_port
+               && memcmp(&a->sin6.sin6_addr, &b->sin6.sin6_addr,
+                         sizeof(struct in6_addr)) == 0;
+    }
+    return a->sin.sin_port == b->sin.sin_port
+           && a->sin.sin_addr.s_addr == b->sin.sin_addr.s_addr;
+}
+
+
+sl_listen_t *
+sl_listen_add(sl_cycle_t *cycle, const char *text, char *err, size_t errsize)
+{
+    sl_listen_t    *ls, **last;
+    sl_sockaddr_t   addr;
+    socklen_t       len;
+    char            buf[SL_LISTEN_ADDR_LEN];
+    size_t          n;
+
+    if (sl_listen_parse_addr(text, &addr, &len, err, errsize) != SL_OK) {
+        return NULL;
+    }
+    for (last = &cycle->listening; *last; last = &(*last)->next) {
+        if (sl_listen_addr_equal(&(*last)->addr, &addr)) {
+            return *last;
+        }
+    }
+
+    ls = sl_pcalloc(cycle->pool, sizeof(sl_listen_t));
+    if (ls == NULL) {
+        (void) snprintf(err, errsize, "out of memory");
+        return NULL;
+    }
+    ls->addr = addr;
+    ls->socklen = len;
+    ls->backlog = SL_LISTEN_BACKLOG;
+    n = sl_listen_addr_text(&addr, buf, sizeof(buf));
+    ls->text.len = n;
+    ls->text.data = sl_pstrdup(cycle->pool, (const u_char *) buf, n);
+    if (ls->text.data == NULL) {
+        (void) snprintf(err, errsize, "out of memory");
+        return NULL;
+    }
+    *last = ls;
+    return ls;
+}
+
+
+/* The socket of old with the same address and index, or -1. */
+static int
+sl_listen_find_old(sl_cycle_t *old, sl_listen_t *ls, unsigned index)
+{
+    sl_listen_t  *o;
+
+    if (old == NULL) {
+        return -1;
+    }
+    for (o = old->listening; o; o = o->next) {
+        if (sl_listen_addr_equal(&o->addr, &ls->addr) && index < o->nfds) {
+            return o->fds[index];
+        }
+    }
+    return -1;
+}
+
+
+/* True when fd is one of cycle's sockets. */
+static int
+sl_listen_owns_fd(sl_cycle_t *cycle, int fd)
+{
+    sl_listen_t  *ls;
+    unsigned      i;
+
+    if (cycle == NULL) {
+        return 0;
+    }
+    for (ls = cycle->listening; ls; ls = ls->next) {
+        for (i = 0; ls->fds && i < ls->nfds; i++) {
+            if (ls->fds[i] == fd) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+
+static int
+sl_listen_open_one(sl_listen_t *ls, sl_int_t reuseport, sl_log_t *log)
+{
+    int       fd, on;
+    sl_err_t  err;
+
+    fd = socket(ls->addr.sa.sa_family,
+                SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd == -1) {
+        sl_log_error(SL_LOG_EMERG, log, errno, "socket() for %s failed",
+                     ls->text.data);
+        return -1;
+    }
+    on = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1
+        || (reuseport
+            && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == -1)
+        || (ls->addr.sa.sa_family == AF_INET6
+            && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1))
+    {
+        err = errno;
+        sl_log_error(SL_LOG_EMERG, log, err, "setsockopt() on %s failed",
+                     ls->text.data);
+        (void) close(fd);
+        return -1;
+    }
+    if (bind(fd, &ls->addr.sa, ls->socklen) == -1) {
+        err = errno;
+        sl_log_error(SL_LOG_EMERG, log, err, "bind() to %s failed",
+                     ls->text.data);
+        (void) close(fd);
+        return -1;
+    }
+    if (listen(fd, ls->backlog) == -1) {
+        err = errno;
+        sl_log_error(SL_LOG_EMERG, log, err, "listen() on %s failed",
+                     ls->text.data);
+        (void) close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+
+sl_int_t
+sl_listen_open_all(sl_cycle_t *cycle, sl_cycle_t *old)
+{
+    sl_listen_t  *ls;
+    unsigned      i;
+    sl_int_t      reuseport;
+
+    reuseport = cycle->accept == SL_ACCEPT_CONF_REUSEPORT;
+    for (ls = cycle->listening; ls; ls = ls->next) {
+        ls->nfds = reuseport ? (unsigned) cycle->worker_processes : 1;
+        ls->fds = sl_palloc(cycle->pool, sizeof(int) * ls->nfds);
+        if (ls->fds == NULL) {
+            sl_log_error(SL_LOG_EMERG, &cycle->log, 0, "out of memory");
+            goto failed;
+        }
+        for (i = 0; i < ls->nfds; i++) {
+            ls->fds[i] = -1;
+        }
+        for (i = 0; i < ls->nfds; i++) {
+            ls->fds[i] = sl_listen_find_old(old, ls, i);
+            if (ls->fds[i] == -1) {
+                ls->fds[i] = sl_listen_open_one(ls, reuseport, &cycle->log);
+            }
+            if (ls->fds[i] == -1) {
+                goto failed;
+            }
+        }
+    }
+    return SL_OK;
+
+failed:
+    sl_listen_close_unshared(cycle, old);
+    return SL_ERROR;
+}
+
+
+void
+sl_listen_close_unshared(sl_cycle_t *cycle, sl_cycle_t *other)
+{
+    sl_listen_t  *ls;
+    unsigned      i;
+
+    for (ls = cycle->listening; ls; ls = ls->next) {
+        for (i = 0; ls->fds && i < ls->nfds; i++) {
+            if (ls->fds[i] != -1 && !sl_listen_owns_fd(other, ls->fds[i])) {
+                (void) close(ls->fds[i]);
+            }
+            ls->fds[i] = -1;
+        }
+    }
+}

@@ -1,0 +1,159 @@
+/*
+ * sl_log.c: the error log (core layer); see sl_log.h. The line layout is
+ *   2026/11/23 09:28:36 [error] 1234#0: *17 message (2: No such file or
+ *   directory) while reading request head, client: 127.0.0.1
+ */
+#include "sl_core.h"
+
+static const char  *sl_log_levels[] = {
+    "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug"
+};
+
+static sl_log_file_t  sl_log_stderr_file = { STDERR_FILENO, sl_string("stderr") };
+static sl_log_t       sl_log_stderr = {
+    SL_LOG_NOTICE, &sl_log_stderr_file, 0, NULL, NULL, NULL
+};
+sl_log_t  *sl_log_default = &sl_log_stderr;
+
+static u_char *sl_log_add_context(sl_log_t *log, u_char *p, u_char *end);
+
+
+sl_log_t *
+sl_log_init_stderr(void)
+{
+    if (sl_cached_log_time.len == 0) {
+        sl_time_update();
+    }
+    return &sl_log_stderr;
+}
+
+
+void
+sl_log_error_core(sl_uint_t level, sl_log_t *log, sl_err_t err,
+    const char *fmt, ...)
+{
+    u_char    line[SL_LOG_MAX_LINE], *p, *end;
+    va_list   ap;
+    char      ebuf[128];
+    int       fd;
+    ssize_t   n;
+
+    end = line + sizeof(line) - 1;   /* room for the newline */
+    p = sl_cpymem(line, sl_cached_log_time.data, sl_cached_log_time.len);
+    p = sl_slprintf(p, end, " [%s] %d#0: ",
+                    sl_log_levels[sl_min(level, (sl_uint_t) SL_LOG_DEBUG)],
+                    (int) getpid());
+    if (log->connection) {
+        p = sl_slprintf(p, end, "*%lu ", (unsigned long) log->connection);
+    }
+
+    va_start(ap, fmt);
+    p = sl_vslprintf(p, end, fmt, ap);
+    va_end(ap);
+
+    if (err) {
+        p = sl_slprintf(p, end, " (%d: %s)", err,
+                        strerror_r(err, ebuf, sizeof(ebuf)));
+    }
+    p = sl_log_add_context(log, p, end);
+    *p++ = '\n';
+
+    fd = log->file ? log->file->fd : STDERR_FILENO;
+    n = write(fd, line, (size_t) (p - line));
+    (void) n;   /* nowhere left to report a failed log write */
+}
+
+
+static u_char *
+sl_log_add_context(sl_log_t *log, u_char *p, u_char *end)
+{
+    if (log->action) {
+        p = sl_slprintf(p, end, " while %s", log->action);
+    }
+    if (log->handler) {
+        p = log->handler(log, p, (size_t) (end - p));
+    }
+    return p;
+}
+
+
+int
+sl_log_level_from_name(const char *name)
+{
+    size_t  i;
+
+    for (i = 0; i < sl_nelem(sl_log_levels); i++) {
+        if (strcmp(name, sl_log_levels[i]) == 0) {
+            return (int) i;
+        }
+    }
+    return -1;
+}
+
+
+const char *
+sl_log_level_name(sl_uint_t level)
+{
+    return sl_log_levels[sl_min(level, (sl_uint_t) SL_LOG_DEBUG)];
+}
+
+
+sl_int_t
+sl_log_file_open(sl_log_file_t *file, sl_err_t *err)
+{
+    if (sl_str_eq(&file->path, "stderr")) {
+        file->fd = STDERR_FILENO;
+        return SL_OK;
+    }
+    file->fd = open((const char *) file->path.data,
+                    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (file->fd == -1) {
+        *err = errno;
+        return SL_ERROR;
+    }
+    return SL_OK;
+}
+
+
+sl_int_t
+sl_log_file_reopen(sl_log_file_t *file, sl_err_t *err)
+{
+    int  fd;
+
+    if (file->fd == STDERR_FILENO) {
+        return SL_OK;
+    }
+    fd = open((const char *) file->path.data,
+              O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd == -1) {
+        *err = errno;
+        return SL_ERROR;
+    }
+    /* dup3 swaps the file under the same number atomically. */
+    if (dup3(fd, file->fd, O_CLOEXEC) == -1) {
+        *err = errno;
+        (void) close(fd);
+        return SL_ERROR;
+    }
+    (void) close(fd);
+    return SL_OK;
+}
+
+
+void
+sl_log_file_close(sl_log_file_t *file)
+{
+    if (file->fd > STDERR_FILENO) {
+        (void) close(file->fd);
+    }
+    file->fd = -1;
+}
+
+
+void
+sl_assert_fail(const char *expr, const char *file, int line)
+{
+    sl_log_error(SL_LOG_ALERT, sl_log_default, 0,
+                 "assertion \"%s\" failed at %s:%d", expr, file, line);
+    abort();
+}

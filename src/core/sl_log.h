@@ -1,0 +1,97 @@
+/*
+ * sl_log.h: the error log (core layer). A log line is written with one
+ * write(2) to an O_APPEND file so lines from several processes never
+ * interleave. An sl_log_t is cheap to copy: a connection copies the cycle's
+ * log and sets its own number, action and context handler, so every line
+ * says which connection, what it was doing, and for whom.
+ */
+#ifndef SL_LOG_H
+#define SL_LOG_H
+
+enum {
+    SL_LOG_EMERG = 0,    /* cannot start or reload */
+    SL_LOG_ALERT,        /* an invariant broke: a bug */
+    SL_LOG_CRIT,         /* exhaustion: EMFILE, ENOMEM */
+    SL_LOG_ERR,          /* our side failed a request */
+    SL_LOG_WARN,         /* suspicious configuration */
+    SL_LOG_NOTICE,       /* lifecycle */
+    SL_LOG_INFO,         /* what a client caused */
+    SL_LOG_DEBUG
+};
+
+#define SL_LOG_MAX_LINE  2048
+
+/* One open log file; shared by every sl_log_t that writes to it. */
+typedef struct {
+    int        fd;
+    sl_str_t   path;       /* NUL-terminated; "stderr" means fd 2 */
+} sl_log_file_t;
+
+/*
+ * Adds context ("client: 1.2.3.4, server: x") at buf, returning the end.
+ * Called only when a line is written.
+ */
+typedef u_char *(*sl_log_handler_pt)(sl_log_t *log, u_char *buf, size_t len);
+
+struct sl_log_s {
+    sl_uint_t           level;
+    sl_log_file_t      *file;
+    sl_uint_t           connection;   /* 0: not about a connection */
+    const char         *action;       /* "reading request head" or NULL */
+    sl_log_handler_pt   handler;
+    void               *data;         /* for handler */
+};
+
+/* A function, not a macro test, so a constant level 0 raises no warning. */
+static inline int
+sl_log_enabled(sl_uint_t level, const sl_log_t *log)
+{
+    return level <= log->level;
+}
+
+#define sl_log_error(lvl, log, err, ...)                                    \
+    do {                                                                    \
+        if (sl_log_enabled((sl_uint_t) (lvl), log)) {                       \
+            sl_log_error_core(lvl, log, err, __VA_ARGS__);                  \
+        }                                                                   \
+    } while (0)
+
+#ifdef SL_DEBUG
+#define sl_log_debug(log, ...) sl_log_error(SL_LOG_DEBUG, log, 0, __VA_ARGS__)
+#else
+#define sl_log_debug(log, ...) ((void) 0)
+#endif
+
+/* Formats and writes one line; err != 0 appends "(err: strerror)". */
+void sl_log_error_core(sl_uint_t level, sl_log_t *log, sl_err_t err,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* "emerg" .. "debug" -> level; -1 for an unknown name. */
+int sl_log_level_from_name(const char *name);
+const char *sl_log_level_name(sl_uint_t level);
+
+/*
+ * Opens path for appending (creating it 0644); "stderr" uses fd 2.
+ * Returns SL_OK, or SL_ERROR with the reason in err (errno).
+ */
+sl_int_t sl_log_file_open(sl_log_file_t *file, sl_err_t *err);
+
+/*
+ * Reopens the file at its path in place (the descriptor number stays, so
+ * every holder keeps working): used on USR1 after logrotate renamed it.
+ * Returns SL_OK or SL_ERROR with errno in err; the old file stays in use
+ * on failure.
+ */
+sl_int_t sl_log_file_reopen(sl_log_file_t *file, sl_err_t *err);
+
+/* Closes the file unless it is stderr. */
+void sl_log_file_close(sl_log_file_t *file);
+
+/*
+ * The process-wide fallback log (stderr, level notice) used before a
+ * config is loaded and by code that has no better log.
+ */
+sl_log_t *sl_log_init_stderr(void);
+extern sl_log_t  *sl_log_default;
+
+#endif /* SL_LOG_H */

@@ -1,0 +1,79 @@
+/*
+ * sl_pool.h: region memory pools (core layer). A pool is created for one
+ * lifetime (a config cycle, a connection, a request) and destroyed as a
+ * whole; cleanups registered on it run at destroy, in reverse order, so
+ * descriptors and other resources die with the memory that refers to them.
+ * Small allocations bump a pointer inside blocks; large ones are separate
+ * mallocs that sl_pfree may return early. With SL_POOL_DEBUG every
+ * allocation is its own malloc so ASan sees exact bounds.
+ * Allocation failure returns NULL and never aborts.
+ */
+#ifndef SL_POOL_H
+#define SL_POOL_H
+
+typedef void (*sl_pool_cleanup_pt)(void *data);
+
+typedef struct sl_pool_cleanup_s  sl_pool_cleanup_t;
+typedef struct sl_pool_large_s    sl_pool_large_t;
+typedef struct sl_pool_block_s    sl_pool_block_t;
+
+struct sl_pool_cleanup_s {
+    sl_pool_cleanup_pt   handler;
+    void                *data;
+    sl_pool_cleanup_t   *next;
+};
+
+struct sl_pool_block_s {
+    u_char              *last;
+    u_char              *end;
+    sl_pool_block_t     *next;
+    unsigned             failed;   /* times this block could not serve */
+};
+
+struct sl_pool_s {
+    sl_pool_block_t      first;    /* header of the memory that holds us */
+    sl_pool_block_t     *current;  /* first block worth trying */
+    sl_pool_large_t     *large;
+    sl_pool_cleanup_t   *cleanup;
+    size_t               max_small;
+    size_t               block_size;
+};
+
+#define SL_POOL_ALIGNMENT  16
+#define SL_POOL_MIN_SIZE   256
+
+/*
+ * Creates a pool whose blocks are size bytes (at least SL_POOL_MIN_SIZE,
+ * header included). Returns NULL when out of memory.
+ */
+sl_pool_t *sl_pool_create(size_t size);
+
+/* Runs the cleanups (last added first), then frees all memory. NULL is ok. */
+void sl_pool_destroy(sl_pool_t *pool);
+
+/* Aligned allocation; NULL when out of memory. */
+void *sl_palloc(sl_pool_t *pool, size_t size);
+
+/* Aligned, zeroed allocation; NULL when out of memory. */
+void *sl_pcalloc(sl_pool_t *pool, size_t size);
+
+/* Unaligned allocation for byte strings; NULL when out of memory. */
+void *sl_pnalloc(sl_pool_t *pool, size_t size);
+
+/*
+ * Frees p early if it was a large allocation of this pool; returns SL_OK,
+ * or SL_DECLINED when p is a small allocation (it lives until destroy).
+ */
+sl_int_t sl_pfree(sl_pool_t *pool, void *p);
+
+/*
+ * Registers handler(data) to run at destroy. Returns the cleanup record
+ * (the caller may set handler to NULL to cancel it), or NULL on OOM.
+ */
+sl_pool_cleanup_t *sl_pool_cleanup_add(sl_pool_t *pool,
+    sl_pool_cleanup_pt handler, void *data);
+
+/* Bytes of memory the pool holds from malloc: for tests and statistics. */
+size_t sl_pool_footprint(const sl_pool_t *pool);
+
+#endif /* SL_POOL_H */

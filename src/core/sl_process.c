@@ -1,0 +1,954 @@
+/*
+ * sl_process.c: the master and its workers (core layer); see
+ * sl_process.h. The master sleeps in ppoll on its workers' channels with
+ * the handled signals unblocked only there; every wake-up runs the same
+ * pass: read channels, reap children, act on signal flags, respawn, check
+ * deadlines. State lives in one struct so the pass is easy to follow.
+ */
+#include "sl_core.h"
+#include "sl_process.h"
+#include "sl_signal.h"
+#include "sl_shm.h"
+#include "sl_notify.h"
+
+#include <poll.h>
+#include <grp.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#define SL_MAX_CYCLES          16       /* current, pending, draining */
+#define SL_HANDSHAKE_TIMEOUT   10000    /* ms for a new generation to start */
+#define SL_KILL_GRACE          5000     /* ms past shutdown_timeout */
+#define SL_RESPAWN_MAX_DELAY   10000
+#define SL_QUICK_DEATH         2000     /* died this soon: back off */
+
+typedef struct {
+    pid_t        pid;           /* 0: free */
+    sl_cycle_t  *cycle;
+    sl_uint_t    index;
+    int          channel;       /* the master's end, -1 when none */
+    sl_msec_t    started;
+    sl_msec_t    respawn_at;    /* > 0: to be respawned then */
+    sl_msec_t    kill_at;       /* > 0: SIGKILL if still alive then */
+    unsigned     failures;
+    unsigned     ready:1;
+    unsigned     draining:1;
+} sl_slot_t;
+
+typedef struct {
+    sl_master_conf_t   conf;
+    sl_slot_t          slots[SL_SHM_SLOTS];
+    sl_cycle_t        *cycles[SL_MAX_CYCLES];
+    sl_cycle_t        *current;
+    sl_cycle_t        *pending;     /* reload waiting for its handshake */
+    sl_msec_t          pending_deadline;
+    sl_shm_t          *shm;
+    sigset_t           sleep_mask;
+    sl_uint_t          generation;
+    sl_msec_t          stop_deadline;
+    sl_msec_t          watchdog_interval;
+    sl_msec_t          watchdog_next;
+    unsigned           announced:1;  /* READY=1 sent for current */
+    unsigned           stopping:1;
+    unsigned           no_workers:1; /* after WINCH */
+} sl_master_t;
+
+static sl_master_t  sl_master;
+static int          sl_worker_channel = -1;
+static char        *sl_title_start;
+static size_t       sl_title_room;
+
+static sl_int_t sl_master_start(sl_cycle_t *cycle);
+static sl_int_t sl_master_spawn_generation(sl_cycle_t *cycle);
+static sl_int_t sl_master_spawn(sl_cycle_t *cycle, sl_uint_t index,
+    sl_slot_t *reuse);
+static void sl_master_worker_exec(sl_slot_t *slot, int channel);
+static void sl_master_pass(void);
+static void sl_master_poll(void);
+static void sl_master_read_channel(sl_slot_t *slot);
+static void sl_master_reap(void);
+static void sl_master_worker_exited(sl_slot_t *slot, int status);
+static void sl_master_reload(void);
+static void sl_master_handshake(void);
+static void sl_master_commit(void);
+static void sl_master_abort_pending(const char *why);
+static void sl_master_signal_cycle(sl_cycle_t *cycle, int signo);
+static void sl_master_drain_cycle(sl_cycle_t *cycle);
+static void sl_master_reopen(void);
+static void sl_master_stop(int signo);
+static void sl_master_deadlines(void);
+static void sl_master_respawns(void);
+static void sl_master_watchdog(void);
+static void sl_master_release_cycles(void);
+static void sl_master_status(const char *what, char *buf, size_t size);
+static sl_uint_t sl_master_count(sl_cycle_t *cycle, int ready_only);
+static sl_uint_t sl_master_alive(void);
+static sl_int_t sl_master_write_pid(sl_cycle_t *cycle);
+static void sl_master_cycle_add(sl_cycle_t *cycle);
+static sl_int_t sl_worker_drop_privileges(sl_cycle_t *cycle);
+static void sl_worker_close_foreign(sl_cycle_t *cycle);
+
+
+int
+sl_master_run(sl_cycle_t *cycle, const sl_master_conf_t *mc)
+{
+    sl_err_t  err;
+
+    sl_master.conf = *mc;
+    err = 0;
+    if (sl_signal_init_master(&sl_master.sleep_mask, &err) != SL_OK) {
+        sl_log_error(SL_LOG_EMERG, sl_log_default, err,
+                     "cannot set up signals");
+        return 1;
+    }
+    sl_master.shm = sl_shm_create();
+    if (sl_master.shm == NULL) {
+        sl_log_error(SL_LOG_EMERG, sl_log_default, errno,
+                     "cannot map shared memory");
+        return 1;
+    }
+    if (sl_master_start(cycle) != SL_OK) {
+        return 1;
+    }
+    sl_process_title_set("sluice: master");
+    sl_master.watchdog_interval = sl_notify_watchdog_interval();
+
+    while (!sl_master.stopping || sl_master_alive() > 0) {
+        sl_master_poll();
+        sl_master_pass();
+    }
+
+    sl_log_error(SL_LOG_NOTICE, &sl_master.current->log, 0, "exit");
+    if (sl_master.current->pid_file.len) {
+        (void) unlink((const char *) sl_master.current->pid_file.data);
+    }
+    return 0;
+}
+
+
+static sl_int_t
+sl_master_start(sl_cycle_t *cycle)
+{
+    char  status[128];
+
+    if (sl_cycle_open_logs(cycle, sl_log_default) != SL_OK
+        || sl_listen_open_all(cycle, NULL) != SL_OK)
+    {
+        return SL_ERROR;
+    }
+    if (sl_master_write_pid(cycle) != SL_OK) {
+        sl_listen_close_unshared(cycle, NULL);
+        return SL_ERROR;
+    }
+    cycle->shm = sl_master.shm;
+    cycle->generation = ++sl_master.generation;
+    sl_master_cycle_add(cycle);
+    sl_master.current = cycle;
+
+    sl_log_error(SL_LOG_NOTICE, &cycle->log, 0,
+                 "sluice " PACKAGE_VERSION " started, master pid %d, "
+                 "%lld workers", (int) getpid(),
+                 (long long) cycle->worker_processes);
+    if (sl_master_spawn_generation(cycle) != SL_OK) {
+        sl_master_stop(SIGTERM);
+        return SL_OK;
+    }
+    sl_master_status("starting", status, sizeof(status));
+    sl_notify_status(status);
+    return SL_OK;
+}
+
+
+static sl_int_t
+sl_master_write_pid(sl_cycle_t *cycle)
+{
+    char      buf[32];
+    int       fd, n;
+    sl_err_t  err;
+
+    if (cycle->pid_file.len == 0) {
+        return SL_OK;
+    }
+    fd = open((const char *) cycle->pid_file.data,
+              O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd == -1) {
+        err = errno;
+        sl_log_error(SL_LOG_EMERG, &cycle->log, err,
+                     "cannot open pid file \"%s\"", cycle->pid_file.data);
+        return SL_ERROR;
+    }
+    n = snprintf(buf, sizeof(buf), "%d\n", (int) getpid());
+    if (write(fd, buf, (size_t) n) != n) {
+        err = errno;
+        sl_log_error(SL_LOG_EMERG, &cycle->log, err,
+                     "cannot write pid file \"%s\"", cycle->pid_file.data);
+        (void) close(fd);
+        return SL_ERROR;
+    }
+    (void) close(fd);
+    return SL_OK;
+}
+
+
+static void
+sl_master_cycle_add(sl_cycle_t *cycle)
+{
+    size_t  i;
+
+    for (i = 0; i < SL_MAX_CYCLES; i++) {
+        if (sl_master.cycles[i] == NULL) {
+            sl_master.cycles[i] = cycle;
+            return;
+        }
+    }
+    /* sl_master_reload refuses a reload when the table is full. */
+    sl_log_error(SL_LOG_ALERT, &cycle->log, 0, "cycle table full");
+}
+
+
+static sl_int_t
+sl_master_spawn_generation(sl_cycle_t *cycle)
+{
+    sl_uint_t  i;
+
+    for (i = 0; i < (sl_uint_t) cycle->worker_processes; i++) {
+        if (sl_master_spawn(cycle, i, NULL) != SL_OK) {
+            return SL_ERROR;
+        }
+    }
+    return SL_OK;
+}
+
+
+static sl_int_t
+sl_master_spawn(sl_cycle_t *cycle, sl_uint_t index, sl_slot_t *reuse)
+{
+    sl_slot_t  *slot;
+    int         sv[2];
+    pid_t       pid;
+    size_t      i;
+    sl_err_t    err;
+
+    slot = reuse;
+    for (i = 0; slot == NULL && i < SL_SHM_SLOTS; i++) {
+        if (sl_master.slots[i].pid == 0 && sl_master.slots[i].respawn_at == 0) {
+            slot = &sl_master.slots[i];
+            slot->failures = 0;
+        }
+    }
+    if (slot == NULL) {
+        sl_log_error(SL_LOG_CRIT, &cycle->log, 0, "no free worker slot");
+        return SL_ERROR;
+    }
+    if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv)
+        == -1)
+    {
+        err = errno;
+        sl_log_error(SL_LOG_CRIT, &cycle->log, err, "socketpair() failed");
+        return SL_ERROR;
+    }
+
+    slot->cycle = cycle;
+    slot->index = index;
+    slot->ready = 0;
+    slot->draining = 0;
+    slot->respawn_at = 0;
+    slot->kill_at = 0;
+    slot->started = sl_time_monotonic_msec();
+    sl_master.shm->heartbeat[slot - sl_master.slots] = slot->started;
+
+    pid = fork();
+    if (pid == -1) {
+        err = errno;
+        sl_log_error(SL_LOG_CRIT, &cycle->log, err, "fork() failed");
+        (void) close(sv[0]);
+        (void) close(sv[1]);
+        return SL_ERROR;
+    }
+    if (pid == 0) {
+        (void) close(sv[0]);
+        sl_master_worker_exec(slot, sv[1]);
+    }
+    (void) close(sv[1]);
+    slot->pid = pid;
+    slot->channel = sv[0];
+    sl_log_error(SL_LOG_NOTICE, &cycle->log, 0,
+                 "started worker %d (generation %lu, index %lu)", (int) pid,
+                 (unsigned long) cycle->generation, (unsigned long) index);
+    return SL_OK;
+}
+
+
+/* Runs in the child; never returns. */
+static void
+sl_master_worker_exec(sl_slot_t *slot, int channel)
+{
+    sl_cycle_t  *cycle;
+    size_t       i;
+    sl_err_t     err;
+    int          rc;
+
+    cycle = slot->cycle;
+    for (i = 0; i < SL_SHM_SLOTS; i++) {
+        if (sl_master.slots[i].pid && sl_master.slots[i].channel != -1) {
+            (void) close(sl_master.slots[i].channel);
+        }
+    }
+    sl_worker_channel = channel;
+    sl_worker_close_foreign(cycle);
+
+    err = 0;
+    /* A worker whose master vanished (SIGKILL) drains and exits. */
+    if (prctl(PR_SET_PDEATHSIG, SIGQUIT) == -1
+        || sl_signal_reset_worker(&err) != SL_OK)
+    {
+        sl_log_error(SL_LOG_EMERG, &cycle->log, err ? err : errno,
+                     "worker setup failed");
+        _exit(2);
+    }
+    if (getppid() == 1) {
+        _exit(2);   /* the master died between fork and prctl */
+    }
+    if (sl_worker_drop_privileges(cycle) != SL_OK) {
+        _exit(2);
+    }
+    sl_process_title_set("sluice: worker");
+    rc = sl_master.conf.worker_main(cycle, slot->index,
+                                    (sl_uint_t) (slot - sl_master.slots));
+    _exit(rc);
+}
+
+
+/*
+ * A worker keeps only its own generation's sockets: a socket the master
+ * closes at reload must really close, or the kernel would keep queuing
+ * connections on it that nobody accepts.
+ */
+static void
+sl_worker_close_foreign(sl_cycle_t *cycle)
+{
+    size_t  i;
+
+    for (i = 0; i < SL_MAX_CYCLES; i++) {
+        if (sl_master.cycles[i] && sl_master.cycles[i] != cycle) {
+            sl_listen_close_unshared(sl_master.cycles[i], cycle);
+        }
+    }
+}
+
+
+static sl_int_t
+sl_worker_drop_privileges(sl_cycle_t *cycle)
+{
+    sl_err_t  err;
+
+    if (cycle->user.len == 0 || geteuid() != 0) {
+        return SL_OK;
+    }
+    if (setgid(cycle->gid) == -1
+        || initgroups((const char *) cycle->user.data, cycle->gid) == -1
+        || setuid(cycle->uid) == -1)
+    {
+        err = errno;
+        sl_log_error(SL_LOG_EMERG, &cycle->log, err,
+                     "cannot switch to user \"%s\"", cycle->user.data);
+        return SL_ERROR;
+    }
+    return SL_OK;
+}
+
+
+/* Sleeps until a signal, a channel message or the nearest deadline. */
+static void
+sl_master_poll(void)
+{
+    struct pollfd     pfd[SL_SHM_SLOTS];
+    sl_slot_t        *map[SL_SHM_SLOTS];
+    struct timespec   ts;
+    nfds_t            n;
+    size_t            i;
+    int               rc;
+
+    n = 0;
+    for (i = 0; i < SL_SHM_SLOTS; i++) {
+        if (sl_master.slots[i].pid && sl_master.slots[i].channel != -1) {
+            pfd[n].fd = sl_master.slots[i].channel;
+            pfd[n].events = POLLIN;
+            map[n++] = &sl_master.slots[i];
+        }
+    }
+    /* Deadlines are checked on every pass; 100 ms keeps them punctual
+     * without a timer structure in the master. */
+    ts.tv_sec = 0;
+    ts.tv_nsec = 100 * 1000000;
+    rc = ppoll(pfd, n, &ts, &sl_master.sleep_mask);
+    sl_time_update();
+    if (rc <= 0) {
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        if (pfd[i].revents & POLLIN) {
+            sl_master_read_channel(map[i]);
+        }
+    }
+}
+
+
+static void
+sl_master_read_channel(sl_slot_t *slot)
+{
+    char     msg[16];
+    ssize_t  n;
+
+    for (;;) {
+        n = recv(slot->channel, msg, sizeof(msg), 0);
+        if (n <= 0) {
+            return;
+        }
+        if (msg[0] == 'R' && !slot->ready) {
+            slot->ready = 1;
+            slot->failures = 0;
+        }
+    }
+}
+
+
+static void
+sl_master_pass(void)
+{
+    if (sl_signal_flags.child) {
+        sl_signal_flags.child = 0;
+        sl_master_reap();
+    }
+    if (sl_signal_flags.terminate) {
+        sl_signal_flags.terminate = 0;
+        sl_master_stop(SIGTERM);
+    }
+    if (sl_signal_flags.quit) {
+        sl_signal_flags.quit = 0;
+        sl_master_stop(SIGQUIT);
+    }
+    if (sl_signal_flags.reopen) {
+        sl_signal_flags.reopen = 0;
+        sl_master_reopen();
+    }
+    if (sl_signal_flags.reload) {
+        sl_signal_flags.reload = 0;
+        sl_master_reload();
+    }
+    if (sl_signal_flags.winch) {
+        sl_signal_flags.winch = 0;
+        if (!sl_master.stopping) {
+            sl_log_error(SL_LOG_NOTICE, &sl_master.current->log, 0,
+                         "WINCH: stopping workers gracefully, HUP restarts");
+            sl_master.no_workers = 1;
+            sl_master_drain_cycle(sl_master.current);
+        }
+    }
+    if (sl_signal_flags.upgrade) {
+        sl_signal_flags.upgrade = 0;
+        sl_log_error(SL_LOG_WARN, &sl_master.current->log, 0,
+                     "USR2: binary upgrade is not available in this "
+                     "version; ignored");
+    }
+    sl_master_handshake();
+    sl_master_respawns();
+    sl_master_deadlines();
+    sl_master_watchdog();
+    sl_master_release_cycles();
+}
+
+
+static void
+sl_master_reap(void)
+{
+    pid_t   pid;
+    int     status;
+    size_t  i;
+
+    for (;;) {
+        pid = waitpid(-1, &status, WNOHANG);
+        if (pid <= 0) {
+            return;
+        }
+        for (i = 0; i < SL_SHM_SLOTS; i++) {
+            if (sl_master.slots[i].pid == pid) {
+                sl_master_worker_exited(&sl_master.slots[i], status);
+                break;
+            }
+        }
+    }
+}
+
+
+static void
+sl_master_worker_exited(sl_slot_t *slot, int status)
+{
+    sl_cycle_t  *cycle;
+    sl_msec_t    delay;
+    int          expected, sig;
+    sl_uint_t    level;
+
+    cycle = slot->cycle;
+    expected = slot->draining || sl_master.stopping;
+    sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+
+    /* A crash is a bug (alert); any other surprise exit is a warning. */
+    level = expected ? SL_LOG_NOTICE
+            : (sig == SIGSEGV || sig == SIGABRT || sig == SIGBUS
+               || sig == SIGILL || sig == SIGFPE) ? SL_LOG_ALERT
+            : SL_LOG_WARN;
+    if (sig) {
+        sl_log_error(level, &cycle->log, 0,
+                     "worker %d exited on signal %d (%s)%s", (int) slot->pid,
+                     sig, strsignal(sig), expected ? "" : ", respawning");
+    } else {
+        sl_log_error(level, &cycle->log, 0, "worker %d exited with code %d%s",
+                     (int) slot->pid, WEXITSTATUS(status),
+                     expected ? "" : ", respawning");
+    }
+
+    (void) close(slot->channel);
+    slot->channel = -1;
+    slot->pid = 0;
+
+    if (cycle == sl_master.pending) {
+        sl_master_abort_pending("a new worker exited during startup");
+        return;
+    }
+    if (expected || cycle != sl_master.current || sl_master.no_workers) {
+        slot->cycle = NULL;
+        return;
+    }
+
+    /* Back off when a worker keeps dying young: a crash loop must not
+     * burn the CPU or flood the log. */
+    if (sl_current_msec - slot->started < SL_QUICK_DEATH) {
+        slot->failures++;
+    } else {
+        slot->failures = 0;
+    }
+    delay = slot->failures
+            ? sl_min((sl_msec_t) 100 << sl_min(slot->failures, 7u),
+                     (sl_msec_t) SL_RESPAWN_MAX_DELAY)
+            : 1;
+    slot->respawn_at = sl_current_msec + delay;
+}
+
+
+static void
+sl_master_respawns(void)
+{
+    size_t      i;
+    sl_slot_t  *slot;
+
+    for (i = 0; i < SL_SHM_SLOTS; i++) {
+        slot = &sl_master.slots[i];
+        if (slot->respawn_at && slot->respawn_at <= sl_current_msec) {
+            if (sl_master.stopping || slot->cycle != sl_master.current) {
+                slot->respawn_at = 0;
+                slot->cycle = NULL;
+                continue;
+            }
+            if (sl_master_spawn(slot->cycle, slot->index, slot) != SL_OK) {
+                slot->respawn_at = sl_current_msec + 1000;
+            }
+        }
+    }
+}
+
+
+static void
+sl_master_reload(void)
+{
+    char         err[1200];
+    sl_cycle_t  *cycle;
+    size_t       i, used;
+
+    if (sl_master.stopping) {
+        return;
+    }
+    sl_notify_reloading();
+    sl_log_error(SL_LOG_NOTICE, &sl_master.current->log, 0,
+                 "reloading configuration from %s", sl_master.conf.conf_path);
+    if (sl_master.pending) {
+        sl_master_abort_pending("superseded by a newer reload");
+    }
+    for (used = 0, i = 0; i < SL_MAX_CYCLES; i++) {
+        used += sl_master.cycles[i] != NULL;
+    }
+    if (used >= SL_MAX_CYCLES - 1) {
+        sl_master_abort_pending("too many generations still draining");
+        return;
+    }
+
+    cycle = sl_cycle_load(sl_master.conf.conf_path, err, sizeof(err));
+    if (cycle == NULL) {
+        sl_log_error(SL_LOG_EMERG, &sl_master.current->log, 0, "%s", err);
+        sl_master_abort_pending("invalid configuration");
+        return;
+    }
+    if (sl_cycle_open_logs(cycle, &sl_master.current->log) != SL_OK
+        || sl_listen_open_all(cycle, sl_master.current) != SL_OK)
+    {
+        sl_cycle_destroy(cycle);
+        sl_master_abort_pending("cannot open logs or sockets");
+        return;
+    }
+    cycle->shm = sl_master.shm;
+    cycle->generation = ++sl_master.generation;
+    sl_master_cycle_add(cycle);
+    sl_master.pending = cycle;
+    sl_master.pending_deadline = sl_current_msec + SL_HANDSHAKE_TIMEOUT;
+    sl_master.no_workers = 0;
+    if (sl_master_spawn_generation(cycle) != SL_OK) {
+        sl_master_abort_pending("cannot start new workers");
+    }
+}
+
+
+/*
+ * Gives up a reload: the new generation (if any) is stopped and the
+ * running one keeps serving untouched, and systemd hears it is ready.
+ */
+static void
+sl_master_abort_pending(const char *why)
+{
+    char  status[256];
+
+    if (sl_master.pending) {
+        sl_master_drain_cycle(sl_master.pending);
+        sl_master.pending = NULL;
+    }
+    sl_log_error(SL_LOG_EMERG, &sl_master.current->log, 0,
+                 "reload failed: %s; the running configuration stays", why);
+    (void) snprintf(status, sizeof(status), "reload failed: %s", why);
+    sl_notify_ready(status);
+}
+
+
+static void
+sl_master_handshake(void)
+{
+    char  status[128];
+
+    if (sl_master.pending) {
+        if (sl_master_count(sl_master.pending, 1)
+            == (sl_uint_t) sl_master.pending->worker_processes)
+        {
+            sl_master_commit();
+        } else if (sl_current_msec > sl_master.pending_deadline) {
+            sl_master_abort_pending("new workers did not become ready");
+        }
+        return;
+    }
+    if (!sl_master.announced && !sl_master.stopping
+        && sl_master_count(sl_master.current, 1)
+           == (sl_uint_t) sl_master.current->worker_processes)
+    {
+        sl_master.announced = 1;
+        sl_master_status("ready", status, sizeof(status));
+        sl_notify_ready(status);
+        sl_log_error(SL_LOG_NOTICE, &sl_master.current->log, 0,
+                     "all %lld workers are accepting",
+                     (long long) sl_master.current->worker_processes);
+    }
+}
+
+
+/* The new generation accepts: the old one may now drain. */
+static void
+sl_master_commit(void)
+{
+    char         status[128];
+    sl_cycle_t  *old;
+
+    old = sl_master.current;
+    sl_master.current = sl_master.pending;
+    sl_master.pending = NULL;
+    sl_master_drain_cycle(old);
+    sl_master_status("reloaded", status, sizeof(status));
+    sl_notify_ready(status);
+    sl_log_error(SL_LOG_NOTICE, &sl_master.current->log, 0,
+                 "reload done: generation %lu serving",
+                 (unsigned long) sl_master.current->generation);
+}
+
+
+static void
+sl_master_drain_cycle(sl_cycle_t *cycle)
+{
+    size_t      i;
+    sl_slot_t  *slot;
+
+    for (i = 0; i < SL_SHM_SLOTS; i++) {
+        slot = &sl_master.slots[i];
+        if (slot->cycle != cycle) {
+            continue;
+        }
+        slot->respawn_at = 0;
+        if (slot->pid && !slot->draining) {
+            slot->draining = 1;
+            slot->kill_at = sl_current_msec + cycle->shutdown_timeout
+                            + SL_KILL_GRACE;
+            (void) kill(slot->pid, SIGQUIT);
+        }
+        if (slot->pid == 0) {
+            slot->cycle = NULL;
+        }
+    }
+}
+
+
+static void
+sl_master_signal_cycle(sl_cycle_t *cycle, int signo)
+{
+    size_t  i;
+
+    for (i = 0; i < SL_SHM_SLOTS; i++) {
+        if (sl_master.slots[i].pid
+            && (cycle == NULL || sl_master.slots[i].cycle == cycle))
+        {
+            (void) kill(sl_master.slots[i].pid, signo);
+        }
+    }
+}
+
+
+static void
+sl_master_reopen(void)
+{
+    sl_err_t  err;
+
+    err = 0;
+    if (sl_log_file_reopen(&sl_master.current->error_log, &err) != SL_OK) {
+        sl_log_error(SL_LOG_ERR, &sl_master.current->log, err,
+                     "cannot reopen \"%s\"",
+                     sl_master.current->error_log.path.data);
+    } else if (sl_master.current->user.len && geteuid() == 0
+               && sl_master.current->error_log.fd > 2)
+    {
+        (void) fchown(sl_master.current->error_log.fd,
+                      sl_master.current->uid, sl_master.current->gid);
+    }
+    sl_log_error(SL_LOG_NOTICE, &sl_master.current->log, 0, "logs reopened");
+    sl_master_signal_cycle(NULL, SIGUSR1);
+}
+
+
+static void
+sl_master_stop(int signo)
+{
+    sl_msec_t  limit;
+
+    limit = signo == SIGQUIT
+            ? sl_master.current->shutdown_timeout + SL_KILL_GRACE
+            : SL_KILL_GRACE;
+    if (sl_master.stopping && signo == SIGQUIT) {
+        return;
+    }
+    sl_master.stopping = 1;
+    sl_master.stop_deadline = sl_current_msec + limit;
+    sl_log_error(SL_LOG_NOTICE, &sl_master.current->log, 0, "%s",
+                 signo == SIGQUIT ? "graceful stop" : "fast stop");
+    sl_notify_stopping(signo == SIGQUIT ? "stopping gracefully"
+                                        : "stopping");
+    sl_master_signal_cycle(NULL, signo);
+}
+
+
+static void
+sl_master_deadlines(void)
+{
+    size_t      i;
+    sl_slot_t  *slot;
+
+    for (i = 0; i < SL_SHM_SLOTS; i++) {
+        slot = &sl_master.slots[i];
+        if (slot->pid == 0) {
+            continue;
+        }
+        if ((slot->kill_at && sl_current_msec > slot->kill_at)
+            || (sl_master.stopping && sl_current_msec > sl_master.stop_deadline))
+        {
+            sl_log_error(SL_LOG_WARN, &slot->cycle->log, 0,
+                         "worker %d did not exit in time: killing it",
+                         (int) slot->pid);
+            (void) kill(slot->pid, SIGKILL);
+            slot->kill_at = 0;
+            slot->draining = 1;
+        }
+    }
+}
+
+
+/* WATCHDOG=1 only while every current worker's loop is turning. */
+static void
+sl_master_watchdog(void)
+{
+    size_t      i;
+    sl_slot_t  *slot;
+    sl_msec_t   beat, stale;
+
+    if (sl_master.watchdog_interval == 0
+        || sl_current_msec < sl_master.watchdog_next)
+    {
+        return;
+    }
+    sl_master.watchdog_next = sl_current_msec + sl_master.watchdog_interval;
+    stale = sl_max(sl_master.watchdog_interval, (sl_msec_t) 3000);
+    for (i = 0; i < SL_SHM_SLOTS; i++) {
+        slot = &sl_master.slots[i];
+        if (slot->pid && slot->cycle == sl_master.current && slot->ready) {
+            beat = sl_master.shm->heartbeat[i];
+            if (sl_current_msec > beat + stale) {
+                sl_log_error(SL_LOG_WARN, &slot->cycle->log, 0,
+                             "worker %d is not responding: no watchdog ping",
+                             (int) slot->pid);
+                return;
+            }
+        }
+    }
+    sl_notify_watchdog();
+}
+
+
+/* Frees the cycles whose workers are all gone. */
+static void
+sl_master_release_cycles(void)
+{
+    size_t       i, j;
+    sl_cycle_t  *c;
+    int          busy;
+
+    for (i = 0; i < SL_MAX_CYCLES; i++) {
+        c = sl_master.cycles[i];
+        if (c == NULL || c == sl_master.current || c == sl_master.pending) {
+            continue;
+        }
+        busy = 0;
+        for (j = 0; j < SL_SHM_SLOTS; j++) {
+            busy |= sl_master.slots[j].cycle == c;
+        }
+        if (!busy) {
+            sl_listen_close_unshared(c, sl_master.current);
+            sl_log_error(SL_LOG_NOTICE, &sl_master.current->log, 0,
+                         "generation %lu finished", (unsigned long) c->generation);
+            sl_cycle_destroy(c);
+            sl_master.cycles[i] = NULL;
+        }
+    }
+}
+
+
+static sl_uint_t
+sl_master_count(sl_cycle_t *cycle, int ready_only)
+{
+    size_t     i;
+    sl_uint_t  n;
+
+    for (n = 0, i = 0; i < SL_SHM_SLOTS; i++) {
+        if (sl_master.slots[i].pid && sl_master.slots[i].cycle == cycle
+            && !sl_master.slots[i].draining
+            && (!ready_only || sl_master.slots[i].ready))
+        {
+            n++;
+        }
+    }
+    return n;
+}
+
+
+static sl_uint_t
+sl_master_alive(void)
+{
+    size_t     i;
+    sl_uint_t  n;
+
+    for (n = 0, i = 0; i < SL_SHM_SLOTS; i++) {
+        n += sl_master.slots[i].pid != 0;
+    }
+    return n;
+}
+
+
+static void
+sl_master_status(const char *what, char *buf, size_t size)
+{
+    (void) snprintf(buf, size, "%s: generation %lu, %lu of %lld workers",
+                    what, (unsigned long) sl_master.current->generation,
+                    (unsigned long) sl_master_count(sl_master.current, 1),
+                    (long long) sl_master.current->worker_processes);
+}
+
+
+void
+sl_process_worker_ready(void)
+{
+    if (sl_worker_channel != -1) {
+        (void) send(sl_worker_channel, "R", 1, MSG_DONTWAIT);
+    }
+}
+
+
+void
+sl_process_worker_heartbeat(sl_cycle_t *cycle, sl_uint_t slot)
+{
+    if (cycle->shm && slot < SL_SHM_SLOTS) {
+        cycle->shm->heartbeat[slot] = sl_current_msec;
+    }
+}
+
+
+void
+sl_process_title_init(int argc, char **argv)
+{
+    extern char  **environ;
+    char          *end;
+    size_t         i, n;
+    char         **env;
+
+    if (argc == 0 || argv[0] == NULL) {
+        return;
+    }
+    end = argv[0] + strlen(argv[0]) + 1;
+    for (i = 1; i < (size_t) argc && argv[i] == end; i++) {
+        end = argv[i] + strlen(argv[i]) + 1;
+    }
+    for (n = 0; environ[n]; n++) {
+        if (environ[n] == end) {
+            end = environ[n] + strlen(environ[n]) + 1;
+        }
+    }
+    /* The environment lives right after argv: move it to the heap so the
+     * title may use the whole area. */
+    env = malloc((n + 1) * sizeof(char *));
+    if (env == NULL) {
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        env[i] = strdup(environ[i]);
+        if (env[i] == NULL) {
+            return;
+        }
+    }
+    env[n] = NULL;
+    environ = env;
+    sl_title_start = argv[0];
+    sl_title_room = (size_t) (end - argv[0]);
+}
+
+
+void
+sl_process_title_set(const char *title)
+{
+    size_t  n;
+
+    (void) prctl(PR_SET_NAME, title, 0, 0, 0);
+    if (sl_title_start == NULL || sl_title_room < 2) {
+        return;
+    }
+    n = sl_min(strlen(title), sl_title_room - 1);
+    memcpy(sl_title_start, title, n);
+    memset(sl_title_start + n, 0, sl_title_room - n);
+}

@@ -1,0 +1,128 @@
+/*
+ * sl_str.c: length-carrying string helpers (core layer); see sl_str.h.
+ */
+#include "sl_core.h"
+
+
+int
+sl_strncasecmp(const u_char *a, const u_char *b, size_t n)
+{
+    size_t  i;
+    int     d;
+
+    for (i = 0; i < n; i++) {
+        d = (int) sl_tolower(a[i]) - (int) sl_tolower(b[i]);
+        if (d) {
+            return d;
+        }
+    }
+    return 0;
+}
+
+
+int
+sl_str_eq_nocase(const sl_str_t *s, const char *lit)
+{
+    size_t  n;
+
+    n = strlen(lit);
+    return s->len == n && sl_strncasecmp(s->data, (const u_char *) lit, n) == 0;
+}
+
+
+int
+sl_str_eq(const sl_str_t *s, const char *lit)
+{
+    size_t  n;
+
+    n = strlen(lit);
+    return s->len == n && memcmp(s->data, lit, n) == 0;
+}
+
+
+u_char *
+sl_pstrdup(sl_pool_t *pool, const u_char *src, size_t len)
+{
+    u_char  *dst;
+
+    dst = sl_pnalloc(pool, len + 1);
+    if (dst == NULL) {
+        return NULL;
+    }
+    if (len) {
+        memcpy(dst, src, len);
+    }
+    dst[len] = '\0';
+    return dst;
+}
+
+
+int64_t
+sl_atoi64(const u_char *s, size_t len)
+{
+    int64_t  v;
+    size_t   i;
+
+    if (len == 0) {
+        return -1;
+    }
+    v = 0;
+    for (i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return -1;
+        }
+        if (v > (INT64_MAX - (s[i] - '0')) / 10) {
+            return -1;
+        }
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+
+u_char *
+sl_vslprintf(u_char *buf, u_char *end, const char *fmt, va_list ap)
+{
+    int     n;
+    size_t  room;
+
+    if (buf >= end) {
+        return buf;
+    }
+    room = (size_t) (end - buf);
+    n = vsnprintf((char *) buf, room, fmt, ap);
+    if (n < 0) {
+        return buf;
+    }
+    /* vsnprintf keeps one byte for its NUL: that byte is not output. */
+    return buf + sl_min((size_t) n, room - 1);
+}
+
+
+u_char *
+sl_slprintf(u_char *buf, u_char *end, const char *fmt, ...)
+{
+    va_list  ap;
+    u_char  *p;
+
+    va_start(ap, fmt);
+    p = sl_vslprintf(buf, end, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+
+u_char *
+sl_utoa(u_char *p, uint64_t v)
+{
+    u_char   tmp[20], *t;
+    size_t   n;
+
+    t = tmp + sizeof(tmp);
+    do {
+        *--t = (u_char) ('0' + v % 10);
+        v /= 10;
+    } while (v);
+    n = (size_t) (tmp + sizeof(tmp) - t);
+    return sl_cpymem(p, t, n);
+}

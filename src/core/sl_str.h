@@ -1,0 +1,56 @@
+/*
+ * sl_str.h: length-carrying strings and small string helpers (core layer).
+ * An sl_str_t is {len, data} and is not NUL-terminated unless a function
+ * says so. Everything here is pure: no allocation except where a pool is
+ * passed, no system calls.
+ */
+#ifndef SL_STR_H
+#define SL_STR_H
+
+typedef struct {
+    size_t   len;
+    u_char  *data;
+} sl_str_t;
+
+#define sl_string(s)      { sizeof(s) - 1, (u_char *) (s) }
+#define sl_null_string    { 0, NULL }
+#define sl_str_set(str, text)                                               \
+    ((str)->len = sizeof(text) - 1, (str)->data = (u_char *) (text))
+
+#define sl_tolower(c)  ((u_char) (((c) >= 'A' && (c) <= 'Z') ? ((c) | 0x20) : (c)))
+#define sl_cpymem(dst, src, n) (((u_char *) memcpy(dst, src, n)) + (n))
+
+/* Case-insensitive compare of two buffers of length n: 0 when equal. */
+int sl_strncasecmp(const u_char *a, const u_char *b, size_t n);
+
+/* True when s equals the NUL-terminated literal lit, ignoring ASCII case. */
+int sl_str_eq_nocase(const sl_str_t *s, const char *lit);
+
+/* True when s equals the NUL-terminated string lit exactly. */
+int sl_str_eq(const sl_str_t *s, const char *lit);
+
+/*
+ * Copies src into pool memory, NUL-terminated (len excludes the NUL).
+ * Returns the copy's data, or NULL when the pool is out of memory.
+ */
+u_char *sl_pstrdup(sl_pool_t *pool, const u_char *src, size_t len);
+
+/*
+ * Parses a non-negative decimal integer from s[0..len). Returns the value,
+ * or -1 on an empty string, a non-digit or overflow of int64_t.
+ */
+int64_t sl_atoi64(const u_char *s, size_t len);
+
+/*
+ * Formats into buf like snprintf but returns a pointer past the last byte
+ * written, never past end; output is truncated silently (not NUL-terminated).
+ */
+u_char *sl_slprintf(u_char *buf, u_char *end, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+u_char *sl_vslprintf(u_char *buf, u_char *end, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+/* Writes the decimal form of v at p and returns the end; p needs 20 bytes. */
+u_char *sl_utoa(u_char *p, uint64_t v);
+
+#endif /* SL_STR_H */

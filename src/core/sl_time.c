@@ -1,0 +1,229 @@
+/*
+ * sl_time.c: the cached clock and HTTP date formatting and parsing (core
+ * layer); see sl_time.h. Formatting is our own table code rather than
+ * strftime so that it ignores the locale and costs no system calls.
+ */
+#include "sl_core.h"
+
+volatile sl_msec_t  sl_current_msec;
+volatile time_t     sl_current_sec;
+sl_str_t            sl_cached_log_time;
+sl_str_t            sl_cached_http_time;
+sl_str_t            sl_cached_access_time;
+
+/* Room for any int the formats could print, so no truncation is possible. */
+static u_char  sl_time_log_buf[64];
+static u_char  sl_time_http_buf[64];
+static u_char  sl_time_access_buf[64];
+
+static const char  *sl_time_wday[] = {
+    "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
+};
+static const char  *sl_time_mon[] = {
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+};
+
+static void sl_time_format_cached(time_t sec);
+static int sl_time_month_index(const u_char *p);
+static int sl_time_two_digits(const u_char *p);
+
+
+sl_msec_t
+sl_time_monotonic_msec(void)
+{
+    struct timespec  ts;
+
+    (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (sl_msec_t) ts.tv_sec * 1000 + (sl_msec_t) ts.tv_nsec / 1000000;
+}
+
+
+void
+sl_time_update(void)
+{
+    struct timespec  ts;
+
+    (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+    sl_current_msec = (sl_msec_t) ts.tv_sec * 1000
+                      + (sl_msec_t) ts.tv_nsec / 1000000;
+
+    /* CLOCK_REALTIME_COARSE is a vDSO read with no syscall; a second's
+     * resolution is all the strings need. */
+    (void) clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+    if (ts.tv_sec != sl_current_sec || sl_cached_log_time.len == 0) {
+        sl_current_sec = ts.tv_sec;
+        sl_time_format_cached(ts.tv_sec);
+    }
+}
+
+
+static void
+sl_time_format_cached(time_t sec)
+{
+    struct tm  tm;
+    int        n;
+
+    (void) gmtime_r(&sec, &tm);
+
+    n = snprintf((char *) sl_time_log_buf, sizeof(sl_time_log_buf),
+                 "%04d/%02d/%02d %02d:%02d:%02d", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    sl_cached_log_time.data = sl_time_log_buf;
+    sl_cached_log_time.len = (size_t) n;
+
+    (void) sl_time_http(sl_time_http_buf, sec);
+    sl_cached_http_time.data = sl_time_http_buf;
+    sl_cached_http_time.len = SL_HTTP_TIME_LEN;
+
+    n = snprintf((char *) sl_time_access_buf, sizeof(sl_time_access_buf),
+                 "%02d/%s/%04d:%02d:%02d:%02d +0000", tm.tm_mday,
+                 sl_time_mon[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
+                 tm.tm_min, tm.tm_sec);
+    sl_cached_access_time.data = sl_time_access_buf;
+    sl_cached_access_time.len = (size_t) n;
+}
+
+
+u_char *
+sl_time_http(u_char *p, time_t t)
+{
+    static const char  digits[] = "0123456789";
+    struct tm          tm;
+    int                year;
+
+    /* Written by hand: snprintf cannot prove the width of a 4-digit year,
+     * and this runs for every Last-Modified header. */
+    (void) gmtime_r(&t, &tm);
+    year = (tm.tm_year + 1900) % 10000;
+    p = sl_cpymem(p, sl_time_wday[tm.tm_wday], 3);
+    *p++ = ',';
+    *p++ = ' ';
+    *p++ = digits[tm.tm_mday / 10];
+    *p++ = digits[tm.tm_mday % 10];
+    *p++ = ' ';
+    p = sl_cpymem(p, sl_time_mon[tm.tm_mon], 3);
+    *p++ = ' ';
+    *p++ = digits[year / 1000];
+    *p++ = digits[year / 100 % 10];
+    *p++ = digits[year / 10 % 10];
+    *p++ = digits[year % 10];
+    *p++ = ' ';
+    *p++ = digits[tm.tm_hour / 10];
+    *p++ = digits[tm.tm_hour % 10];
+    *p++ = ':';
+    *p++ = digits[tm.tm_min / 10];
+    *p++ = digits[tm.tm_min % 10];
+    *p++ = ':';
+    *p++ = digits[tm.tm_sec / 10];
+    *p++ = digits[tm.tm_sec % 10];
+    return sl_cpymem(p, " GMT", 4);
+}
+
+
+static int
+sl_time_month_index(const u_char *p)
+{
+    int  i;
+
+    for (i = 0; i < 12; i++) {
+        if (memcmp(p, sl_time_mon[i], 3) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+
+static int
+sl_time_two_digits(const u_char *p)
+{
+    if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9') {
+        return -1;
+    }
+    return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
+
+/*
+ * Accepts the three forms of RFC 9110 section 5.6.7, by length:
+ *   IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT"      (29)
+ *   RFC 850     "Sunday, 06-Nov-94 08:49:37 GMT"     (30..33)
+ *   asctime     "Sun Nov  6 08:49:37 1994"           (24)
+ */
+time_t
+sl_time_parse_http(const u_char *p, size_t len)
+{
+    const u_char  *comma, *d;
+    struct tm      tm;
+    int            day, mon, year, hh, mm, ss, y2;
+
+    memset(&tm, 0, sizeof(tm));
+    comma = memchr(p, ',', len);
+
+    if (len == 29 && comma == p + 3 && p[4] == ' ' && p[7] == ' '
+        && p[11] == ' ' && memcmp(p + 25, " GMT", 4) == 0)
+    {
+        d = p + 5;
+        day = sl_time_two_digits(d);
+        mon = sl_time_month_index(d + 3);
+        year = sl_time_two_digits(d + 7) * 100 + sl_time_two_digits(d + 9);
+        if (sl_time_two_digits(d + 7) < 0 || sl_time_two_digits(d + 9) < 0) {
+            return -1;
+        }
+        d += 11;
+
+    } else if (comma && len - (size_t) (comma - p) == 24
+               && comma[1] == ' ' && comma[4] == '-' && comma[8] == '-'
+               && memcmp(comma + 20, " GMT", 4) == 0)
+    {
+        d = comma + 2;
+        day = sl_time_two_digits(d);
+        mon = sl_time_month_index(d + 3);
+        y2 = sl_time_two_digits(d + 7);
+        if (y2 < 0) {
+            return -1;
+        }
+        /* RFC 9110: a two-digit year more than 50 years ahead is past. */
+        year = y2 < 70 ? 2000 + y2 : 1900 + y2;
+        d += 9;
+
+    } else if (len == 24 && p[3] == ' ' && p[7] == ' ' && p[10] == ' '
+               && p[19] == ' ')
+    {
+        mon = sl_time_month_index(p + 4);
+        if (p[9] < '0' || p[9] > '9') {
+            return -1;
+        }
+        day = p[8] == ' ' ? p[9] - '0' : sl_time_two_digits(p + 8);
+        year = sl_time_two_digits(p + 20) * 100 + sl_time_two_digits(p + 22);
+        if (sl_time_two_digits(p + 20) < 0 || sl_time_two_digits(p + 22) < 0) {
+            return -1;
+        }
+        d = p + 10;
+
+    } else {
+        return -1;
+    }
+
+    if (d[0] != ' ' || d[3] != ':' || d[6] != ':') {
+        return -1;
+    }
+    hh = sl_time_two_digits(d + 1);
+    mm = sl_time_two_digits(d + 4);
+    ss = sl_time_two_digits(d + 7);
+
+    if (day < 1 || day > 31 || mon < 0 || hh < 0 || hh > 23 || mm < 0
+        || mm > 59 || ss < 0 || ss > 60 || year < 1970)
+    {
+        return -1;
+    }
+
+    tm.tm_mday = day;
+    tm.tm_mon = mon;
+    tm.tm_year = year - 1900;
+    tm.tm_hour = hh;
+    tm.tm_min = mm;
+    tm.tm_sec = ss;
+    return timegm(&tm);
+}

@@ -1,0 +1,1 @@
+# src/event: fragment of the top Makefile.am

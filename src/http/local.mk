@@ -1,0 +1,1 @@
+# src/http: fragment of the top Makefile.am

@@ -1,0 +1,1 @@
+# t/fuzz: fragment of the top Makefile.am

@@ -1,0 +1,1 @@
+# t/unit: fragment of the top Makefile.am
