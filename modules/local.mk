@@ -1,1 +1,4 @@
-# modules: fragment of the top Makefile.am
+# modules: the registry, then one fragment per module (each guarded by its
+# configure switch inside the fragment).
+libsluice_a_SOURCES += modules/sl_modules.c
+include modules/status/local.mk

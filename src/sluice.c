@@ -7,6 +7,7 @@
 #include "sl_cycle.h"
 #include "sl_process.h"
 #include "sl_signal.h"
+#include "sl_http.h"
 
 #include <getopt.h>
 
@@ -31,8 +32,10 @@ static const char *sl_cli_conf_path(const sl_cli_t *cli, char *buf,
 static int sl_cli_test(const char *path, int dump);
 static int sl_cli_signal(const char *path, const char *cmd);
 static int sl_cli_daemonize(void);
-static sl_int_t sl_worker_register_blocks(void);
-static int sl_worker_main(sl_cycle_t *cycle, sl_uint_t index, sl_uint_t slot);
+static const char *sl_cli_self_path(void);
+static char *const *sl_cli_copy_argv(int argc, char **argv);
+static long sl_cli_read_verdict(const char *path, char *text, size_t size);
+static int sl_cli_wait_verdict(const char *path, long before);
 
 
 int
@@ -59,7 +62,7 @@ main(int argc, char **argv)
     }
 
     (void) sl_log_init_stderr();
-    if (sl_worker_register_blocks() != SL_OK) {
+    if (sl_http_register() != SL_OK) {
         (void) fprintf(stderr, "sluice: cannot register configuration blocks\n");
         return SL_EXIT_CONFIG;
     }
@@ -90,8 +93,14 @@ main(int argc, char **argv)
         sl_cycle_destroy(cycle);
         return SL_EXIT_CONFIG;
     }
+    mc.exe = sl_cli_self_path();
+    mc.argv = sl_cli_copy_argv(argc, argv);
+    if (sl_listen_inherit(sl_log_default) > 0) {
+        sl_log_error(SL_LOG_NOTICE, sl_log_default, 0,
+                     "using inherited listen sockets");
+    }
     sl_process_title_init(argc, argv);
-    mc.worker_main = sl_worker_main;
+    mc.worker_main = sl_http_worker_main;
     return sl_master_run(cycle, &mc);
 }
 
@@ -214,9 +223,9 @@ static int
 sl_cli_signal(const char *path, const char *cmd)
 {
     sl_cycle_t  *cycle;
-    char         err[1200], buf[32];
+    char         err[1200], buf[32], vpath[PATH_MAX + 8];
     ssize_t      n;
-    long         pid;
+    long         pid, before;
     int          fd;
 
     cycle = sl_cycle_load(path, err, sizeof(err));
@@ -243,13 +252,75 @@ sl_cli_signal(const char *path, const char *cmd)
         sl_cycle_destroy(cycle);
         return SL_EXIT_CONFIG;
     }
+    (void) snprintf(vpath, sizeof(vpath), "%s.reload", cycle->pid_file.data);
     sl_cycle_destroy(cycle);
+    before = sl_cli_read_verdict(vpath, NULL, 0);
     if (kill((pid_t) pid, sl_signal_from_command(cmd)) == -1) {
         (void) fprintf(stderr, "sluice: cannot signal master %ld: %s\n", pid,
                        strerror(errno));
         return SL_EXIT_CONFIG;
     }
-    return SL_EXIT_OK;
+    if (strcmp(cmd, "reload") != 0 || before < 0) {
+        return SL_EXIT_OK;   /* no verdict file: a master that writes none */
+    }
+    return sl_cli_wait_verdict(vpath, before);
+}
+
+
+/*
+ * Reads "<n> ok|failed <reason>" from the master's verdict file. Returns
+ * n, or -1 when there is no such file; the rest goes to text.
+ */
+static long
+sl_cli_read_verdict(const char *path, char *text, size_t size)
+{
+    char     buf[700], *end;
+    ssize_t  n;
+    long     seq;
+    int      fd;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd == -1) {
+        return -1;
+    }
+    n = read(fd, buf, sizeof(buf) - 1);
+    (void) close(fd);
+    if (n <= 0) {
+        return -1;
+    }
+    buf[n] = '\0';
+    seq = strtol(buf, &end, 10);
+    if (text) {
+        (void) snprintf(text, size, "%s", *end == ' ' ? end + 1 : end);
+        text[strcspn(text, "\n")] = '\0';
+    }
+    return seq;
+}
+
+
+/* Waits for the master's answer to our HUP: exit 0 if it reloaded. */
+static int
+sl_cli_wait_verdict(const char *path, long before)
+{
+    struct timespec  ts = { 0, 50 * 1000000 };
+    char             text[700];
+    int              i;
+
+    /* The master gives a new generation 10 s to start; allow for that
+     * and for loading a large file. */
+    for (i = 0; i < 60 * 20; i++) {
+        if (sl_cli_read_verdict(path, text, sizeof(text)) != before) {
+            if (strncmp(text, "ok ", 3) == 0) {
+                (void) fprintf(stderr, "sluice: reloaded: %s\n", text + 3);
+                return SL_EXIT_OK;
+            }
+            (void) fprintf(stderr, "sluice: reload %s\n", text);
+            return SL_EXIT_CONFIG;
+        }
+        (void) nanosleep(&ts, NULL);
+    }
+    (void) fprintf(stderr, "sluice: no answer from the master in 60 s\n");
+    return SL_EXIT_CONFIG;
 }
 
 
@@ -285,28 +356,39 @@ sl_cli_daemonize(void)
 }
 
 
-static sl_int_t
-sl_worker_register_blocks(void)
+
+/* Our binary's path now, so USR2 runs whatever is installed there then. */
+static const char *
+sl_cli_self_path(void)
 {
-    return SL_OK;
+    char     buf[PATH_MAX];
+    ssize_t  n;
+
+    n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+    if (n <= 0) {
+        return NULL;
+    }
+    buf[n] = '\0';
+    return strdup(buf);
 }
 
 
-/* Interim worker: waits for the master's signals only. */
-static int
-sl_worker_main(sl_cycle_t *cycle, sl_uint_t index, sl_uint_t slot)
+/* The title overwrites argv: USR2 needs the original words. */
+static char *const *
+sl_cli_copy_argv(int argc, char **argv)
 {
-    sigset_t   set;
-    int        signo;
+    char  **copy;
+    int     i;
 
-    sl_signal_handled_set(&set);
-    sl_process_worker_ready();
-    for (;;) {
-        if (sigwait(&set, &signo) != 0) {
-            return 1;
-        }
-        if (signo == SIGQUIT || signo == SIGTERM || signo == SIGINT) {
-            return 0;
+    copy = calloc((size_t) argc + 1, sizeof(char *));
+    if (copy == NULL) {
+        return NULL;
+    }
+    for (i = 0; i < argc; i++) {
+        copy[i] = strdup(argv[i]);
+        if (copy[i] == NULL) {
+            return NULL;
         }
     }
+    return copy;
 }

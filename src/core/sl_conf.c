@@ -26,6 +26,8 @@ static const sl_conf_field_t *sl_conf_field_find(
     const sl_conf_field_t *fields, const char *name);
 static int sl_conf_name_in(const char *name, const char *const *list);
 static const char *sl_conf_type_name(sl_conf_type_e type);
+static void sl_conf_add_default(sl_conf_node_t *node,
+    const sl_conf_field_t *f, const void *field);
 
 
 sl_int_t
@@ -170,12 +172,88 @@ sl_conf_parse_group_skip(sl_conf_t *cf, sl_conf_node_t *node,
     }
 
     for (f = fields; f->name; f++) {
-        if (f->required && config_setting_get_member(node, f->name) == NULL) {
+        if (config_setting_get_member(node, f->name) != NULL) {
+            continue;
+        }
+        if (f->required) {
             return sl_conf_error(cf, node, "\"%s\" is required here",
                                  f->name);
         }
+        if (cf->fill_defaults) {
+            sl_conf_add_default(node, f, (const u_char *) conf + f->offset);
+        }
     }
     return SL_OK;
+}
+
+
+/* For -T: shows a default as if it had been written in the file. */
+static void
+sl_conf_add_default(sl_conf_node_t *node, const sl_conf_field_t *f,
+    const void *field)
+{
+    const sl_str_t       *str;
+    const sl_str_list_t  *list;
+    const char *const    *names;
+    sl_conf_node_t       *n, *e;
+    char                  buf[32];
+    size_t                i;
+
+    switch (f->type) {
+    case SL_CONF_BOOL:
+        n = config_setting_add(node, f->name, CONFIG_TYPE_BOOL);
+        (void) (n && config_setting_set_bool(n, *(const int *) field));
+        break;
+    case SL_CONF_INT:
+        if (*(const int64_t *) field == (int) *(const int64_t *) field) {
+            n = config_setting_add(node, f->name, CONFIG_TYPE_INT);
+            (void) (n && config_setting_set_int(n,
+                         (int) *(const int64_t *) field));
+        } else {
+            n = config_setting_add(node, f->name, CONFIG_TYPE_INT64);
+            (void) (n && config_setting_set_int64(n,
+                         *(const int64_t *) field));
+        }
+        break;
+    case SL_CONF_SIZE:
+        (void) snprintf(buf, sizeof(buf), "%zu", *(const size_t *) field);
+        n = config_setting_add(node, f->name, CONFIG_TYPE_STRING);
+        (void) (n && config_setting_set_string(n, buf));
+        break;
+    case SL_CONF_TIME:
+        n = config_setting_add(node, f->name, CONFIG_TYPE_FLOAT);
+        (void) (n && config_setting_set_float(n,
+                     (double) *(const sl_msec_t *) field / 1000.0));
+        break;
+    case SL_CONF_STR:
+    case SL_CONF_PATH:
+        str = field;
+        if (str->data == NULL) {
+            break;
+        }
+        n = config_setting_add(node, f->name, CONFIG_TYPE_STRING);
+        (void) (n && config_setting_set_string(n, (const char *) str->data));
+        break;
+    case SL_CONF_ENUM:
+        names = f->extra;
+        n = config_setting_add(node, f->name, CONFIG_TYPE_STRING);
+        (void) (n && config_setting_set_string(n, names[*(const int *) field]));
+        break;
+    case SL_CONF_STRLIST:
+        list = field;
+        if (list->n == 0) {
+            break;
+        }
+        n = config_setting_add(node, f->name, CONFIG_TYPE_ARRAY);
+        for (i = 0; n && i < list->n; i++) {
+            e = config_setting_add(n, NULL, CONFIG_TYPE_STRING);
+            (void) (e && config_setting_set_string(e,
+                         (const char *) list->items[i].data));
+        }
+        break;
+    case SL_CONF_CUSTOM:
+        break;   /* its parser knows its own defaults */
+    }
 }
 
 

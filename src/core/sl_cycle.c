@@ -105,6 +105,13 @@ sl_cycle_set_defaults(sl_cycle_t *cycle)
 sl_cycle_t *
 sl_cycle_load(const char *path, char *err, size_t errsize)
 {
+    return sl_cycle_load_ex(path, err, errsize, NULL);
+}
+
+
+sl_cycle_t *
+sl_cycle_load_ex(const char *path, char *err, size_t errsize, FILE *dump)
+{
     sl_pool_t   *pool;
     sl_cycle_t  *cycle;
     sl_conf_t   *cf;
@@ -125,10 +132,16 @@ sl_cycle_load(const char *path, char *err, size_t errsize)
     cycle->pool = pool;
     sl_cycle_set_defaults(cycle);
 
+    cf->fill_defaults = dump != NULL;
     rc = sl_conf_open(cf, pool, path);
     if (rc == SL_OK) {
         cycle->conf_file = cf->file;
         rc = sl_cycle_parse(cf, cycle);
+    }
+    if (rc == SL_OK && dump) {
+        (void) fprintf(dump, "# configuration file %s, defaults filled in:\n",
+                       path);
+        rc = sl_conf_write(cf, dump);
     }
     if (rc != SL_OK) {
         (void) snprintf(err, errsize, "%s", cf->err);
@@ -273,27 +286,14 @@ sl_cycle_parse_error_log(sl_conf_t *cf, sl_conf_node_t *n, void *field)
 sl_int_t
 sl_cycle_dump(const char *path, FILE *out, char *err, size_t errsize)
 {
-    sl_pool_t  *pool;
-    sl_conf_t  *cf;
-    sl_int_t    rc;
+    sl_cycle_t  *cycle;
 
-    pool = sl_pool_create(4096);
-    cf = pool ? sl_pcalloc(pool, sizeof(sl_conf_t)) : NULL;
-    if (cf == NULL) {
-        sl_pool_destroy(pool);
-        (void) snprintf(err, errsize, "out of memory");
+    cycle = sl_cycle_load_ex(path, err, errsize, out);
+    if (cycle == NULL) {
         return SL_ERROR;
     }
-    rc = sl_conf_open(cf, pool, path);
-    if (rc == SL_OK) {
-        (void) fprintf(out, "# configuration file %s:\n", path);
-        rc = sl_conf_write(cf, out);
-    } else {
-        (void) snprintf(err, errsize, "%s", cf->err);
-    }
-    sl_conf_close(cf);
-    sl_pool_destroy(pool);
-    return rc;
+    sl_cycle_destroy(cycle);
+    return SL_OK;
 }
 
 

@@ -72,6 +72,11 @@ void sl_cycle_block_set(sl_cycle_t *cycle, int index, void *conf);
  */
 sl_cycle_t *sl_cycle_load(const char *path, char *err, size_t errsize);
 
+/* As sl_cycle_load; with dump, also writes the effective configuration
+ * (the file with every default filled in) there. */
+sl_cycle_t *sl_cycle_load_ex(const char *path, char *err, size_t errsize,
+    FILE *dump);
+
 /* Writes the effective configuration of path (for -T). */
 sl_int_t sl_cycle_dump(const char *path, FILE *out, char *err,
     size_t errsize);

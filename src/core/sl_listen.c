@@ -5,7 +5,23 @@
 #include "sl_core.h"
 #include "sl_cycle.h"
 
+#include <systemd/sd-daemon.h>
+
 #define SL_LISTEN_BACKLOG  4096
+#define SL_LISTEN_INHERIT_MAX  256
+
+/* Sockets this process was given at start; fd -1 once taken. */
+typedef struct {
+    int             fd;
+    sl_sockaddr_t   addr;
+    unsigned        systemd:1;
+} sl_listen_inherited_t;
+
+static sl_listen_inherited_t  sl_listen_inherited[SL_LISTEN_INHERIT_MAX];
+static unsigned               sl_listen_ninherited;
+
+static int sl_listen_take_inherited(sl_listen_t *ls, unsigned *systemd);
+static void sl_listen_inherit_fd(int fd, unsigned systemd, sl_log_t *log);
 
 static int sl_listen_open_one(sl_listen_t *ls, sl_int_t reuseport,
     sl_log_t *log);
@@ -260,12 +276,17 @@ sl_int_t
 sl_listen_open_all(sl_cycle_t *cycle, sl_cycle_t *old)
 {
     sl_listen_t  *ls;
-    unsigned      i;
+    unsigned      i, systemd;
     sl_int_t      reuseport;
 
     reuseport = cycle->accept == SL_ACCEPT_CONF_REUSEPORT;
     for (ls = cycle->listening; ls; ls = ls->next) {
         ls->nfds = reuseport ? (unsigned) cycle->worker_processes : 1;
+        if (old) {
+            /* Keep sharing what was shared: the socket is still systemd's. */
+            ls->shared = sl_listen_was_shared(old, ls);
+            ls->nfds = ls->shared ? 1 : ls->nfds;
+        }
         ls->fds = sl_palloc(cycle->pool, sizeof(int) * ls->nfds);
         if (ls->fds == NULL) {
             sl_log_error(SL_LOG_EMERG, &cycle->log, 0, "out of memory");
@@ -276,6 +297,15 @@ sl_listen_open_all(sl_cycle_t *cycle, sl_cycle_t *old)
         }
         for (i = 0; i < ls->nfds; i++) {
             ls->fds[i] = sl_listen_find_old(old, ls, i);
+            if (ls->fds[i] == -1) {
+                ls->fds[i] = sl_listen_take_inherited(ls, &systemd);
+                if (systemd) {
+                    /* A socket systemd made has no SO_REUSEPORT: the
+                     * workers share it instead of each binding its own. */
+                    ls->shared = 1;
+                    ls->nfds = 1;
+                }
+            }
             if (ls->fds[i] == -1) {
                 ls->fds[i] = sl_listen_open_one(ls, reuseport, &cycle->log);
             }
@@ -306,4 +336,148 @@ sl_listen_close_unshared(sl_cycle_t *cycle, sl_cycle_t *other)
             ls->fds[i] = -1;
         }
     }
+}
+
+
+/* True when old had ls's address on a single shared socket. */
+int
+sl_listen_was_shared(sl_cycle_t *old, sl_listen_t *ls)
+{
+    sl_listen_t  *o;
+
+    for (o = old->listening; o; o = o->next) {
+        if (sl_listen_addr_equal(&o->addr, &ls->addr)) {
+            return o->shared;
+        }
+    }
+    return 0;
+}
+
+
+static void
+sl_listen_inherit_fd(int fd, unsigned systemd, sl_log_t *log)
+{
+    sl_listen_inherited_t  *in;
+    socklen_t               len;
+    int                     type, accepting;
+
+    len = sizeof(type);
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1
+        || type != SOCK_STREAM
+        || (len = sizeof(accepting),
+            getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len)) == -1
+        || !accepting || sl_listen_ninherited == SL_LISTEN_INHERIT_MAX)
+    {
+        sl_log_error(SL_LOG_WARN, log, 0, "inherited descriptor %d is not a "
+                     "listening TCP socket: ignored", fd);
+        return;
+    }
+    in = &sl_listen_inherited[sl_listen_ninherited];
+    len = sizeof(in->addr);
+    if (getsockname(fd, &in->addr.sa, &len) == -1) {
+        sl_log_error(SL_LOG_WARN, log, errno, "getsockname() on inherited "
+                     "descriptor %d failed: ignored", fd);
+        return;
+    }
+    (void) fcntl(fd, F_SETFD, FD_CLOEXEC);
+    (void) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    in->fd = fd;
+    in->systemd = systemd;
+    sl_listen_ninherited++;
+}
+
+
+unsigned
+sl_listen_inherit(sl_log_t *log)
+{
+    const char  *env;
+    char        *end;
+    long         fd;
+    int          i, n;
+
+    /* unset_environment = 1: workers and a new binary must not see them. */
+    n = sd_listen_fds(1);
+    for (i = 0; i < n; i++) {
+        sl_listen_inherit_fd(SD_LISTEN_FDS_START + i, 1, log);
+    }
+    env = getenv(SL_LISTEN_ENV);
+    while (env && *env) {
+        fd = strtol(env, &end, 10);
+        if (end == env || fd < 3 || fd > INT_MAX) {
+            sl_log_error(SL_LOG_WARN, log, 0, "invalid %s: ignored",
+                         SL_LISTEN_ENV);
+            break;
+        }
+        sl_listen_inherit_fd((int) fd, 0, log);
+        env = *end == ';' ? end + 1 : end;
+    }
+    (void) unsetenv(SL_LISTEN_ENV);
+    return sl_listen_ninherited;
+}
+
+
+/* The first unused inherited socket with ls's address, or -1. */
+static int
+sl_listen_take_inherited(sl_listen_t *ls, unsigned *systemd)
+{
+    unsigned  i;
+    int       fd;
+
+    *systemd = 0;
+    for (i = 0; i < sl_listen_ninherited; i++) {
+        if (sl_listen_inherited[i].fd != -1
+            && sl_listen_addr_equal(&sl_listen_inherited[i].addr, &ls->addr))
+        {
+            fd = sl_listen_inherited[i].fd;
+            *systemd = sl_listen_inherited[i].systemd;
+            sl_listen_inherited[i].fd = -1;
+            return fd;
+        }
+    }
+    return -1;
+}
+
+
+void
+sl_listen_inherit_close_unused(sl_log_t *log)
+{
+    unsigned  i;
+
+    for (i = 0; i < sl_listen_ninherited; i++) {
+        if (sl_listen_inherited[i].fd != -1) {
+            sl_log_error(SL_LOG_NOTICE, log, 0, "inherited socket %d matches "
+                         "no listen address: closed",
+                         sl_listen_inherited[i].fd);
+            (void) close(sl_listen_inherited[i].fd);
+            sl_listen_inherited[i].fd = -1;
+        }
+    }
+}
+
+
+char *
+sl_listen_export(sl_cycle_t *cycle, char *buf, size_t size)
+{
+    sl_listen_t  *ls;
+    unsigned      i;
+    u_char       *p, *end;
+
+    p = (u_char *) buf;
+    end = (u_char *) buf + size - 1;
+    for (ls = cycle->listening; ls; ls = ls->next) {
+        for (i = 0; i < ls->nfds; i++) {
+            if (ls->fds[i] == -1) {
+                continue;
+            }
+            /* The new binary must inherit it: no close-on-exec. */
+            (void) fcntl(ls->fds[i], F_SETFD, 0);
+            p = sl_slprintf(p, end, "%s%d", p == (u_char *) buf ? "" : ";",
+                            ls->fds[i]);
+            if (p == end) {
+                return NULL;
+            }
+        }
+    }
+    *p = '\0';
+    return buf;
 }

@@ -22,6 +22,8 @@ struct sl_listen_s {
     int            *fds;         /* nfds sockets, -1 until opened */
     unsigned        nfds;
     int             backlog;
+    unsigned        shared:1;    /* one socket for all workers even with
+                                    reuseport: systemd passed it */
     void           *data;        /* the HTTP engine's servers on it */
     sl_listen_t    *next;
 };
@@ -62,5 +64,29 @@ void sl_listen_close_unshared(sl_cycle_t *cycle, sl_cycle_t *other);
 
 /* True when two socket addresses are the same (family, address, port). */
 int sl_listen_addr_equal(const sl_sockaddr_t *a, const sl_sockaddr_t *b);
+
+/*
+ * Collects the listen sockets this process inherited: from systemd socket
+ * activation (LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES) and from the master
+ * that started us on USR2 (SL_LISTEN_ENV). sl_listen_open_all then uses
+ * them for matching addresses instead of binding. Call once at start.
+ * Returns the number found.
+ */
+unsigned sl_listen_inherit(sl_log_t *log);
+
+/* True when old had ls's address on one shared (systemd) socket. */
+int sl_listen_was_shared(sl_cycle_t *old, sl_listen_t *ls);
+
+/* Closes inherited sockets no address took (after the first start). */
+void sl_listen_inherit_close_unused(sl_log_t *log);
+
+/*
+ * Prepares an environment value naming every socket of cycle, and clears
+ * close-on-exec on them, for a new binary (USR2). Returns the value in
+ * buf, or NULL when it does not fit.
+ */
+char *sl_listen_export(sl_cycle_t *cycle, char *buf, size_t size);
+
+#define SL_LISTEN_ENV  "SLUICE_LISTEN_FDS"
 
 #endif /* SL_LISTEN_H */

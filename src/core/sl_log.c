@@ -38,6 +38,9 @@ sl_log_error_core(sl_uint_t level, sl_log_t *log, sl_err_t err,
     int       fd;
     ssize_t   n;
 
+    if (sl_cached_log_time.len == 0) {
+        sl_time_update();   /* logging before anything read the clock */
+    }
     end = line + sizeof(line) - 1;   /* room for the newline */
     p = sl_cpymem(line, sl_cached_log_time.data, sl_cached_log_time.len);
     p = sl_slprintf(p, end, " [%s] %d#0: ",

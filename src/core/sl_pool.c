@@ -13,8 +13,11 @@ struct sl_pool_large_s {
 };
 
 #define SL_POOL_SKIP_AFTER  4
+/* Sizes near SIZE_MAX would wrap when aligned: refuse them outright. */
+#define SL_POOL_SIZE_MAX    (SIZE_MAX / 2)
 
-static void *sl_pool_alloc_block(sl_pool_t *pool, size_t size, size_t align);
+static void *sl_pool_alloc_block(sl_pool_t *pool, size_t size, size_t align)
+    __attribute__((unused));
 static void *sl_pool_alloc_large(sl_pool_t *pool, size_t size);
 
 
@@ -23,6 +26,9 @@ sl_pool_create(size_t size)
 {
     sl_pool_t  *pool;
 
+    if (size > SL_POOL_SIZE_MAX) {
+        return NULL;
+    }
     size = sl_max(size, (size_t) SL_POOL_MIN_SIZE);
     size = sl_align(size, SL_POOL_ALIGNMENT);
     pool = aligned_alloc(SL_POOL_ALIGNMENT, size);
@@ -195,9 +201,11 @@ sl_pool_alloc_large(sl_pool_t *pool, size_t size)
         pool->large = l;
     }
 
-    p = aligned_alloc(SL_POOL_ALIGNMENT,
-                      sl_align(sl_max(size, (size_t) 1), SL_POOL_ALIGNMENT));
-    if (p == NULL) {
+    /* posix_memalign does not round the size up, so ASan sees the exact
+     * bounds of a debug pool's allocation. */
+    if (size > SL_POOL_SIZE_MAX
+        || posix_memalign(&p, SL_POOL_ALIGNMENT, sl_max(size, (size_t) 1)))
+    {
         return NULL;
     }
     l->alloc = p;
@@ -211,6 +219,9 @@ sl_pfree(sl_pool_t *pool, void *p)
 {
     sl_pool_large_t  *l;
 
+    if (p == NULL) {
+        return SL_DECLINED;
+    }
     for (l = pool->large; l; l = l->next) {
         if (l->alloc == p) {
             free(p);

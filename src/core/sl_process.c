@@ -11,12 +11,15 @@
 #include "sl_shm.h"
 #include "sl_notify.h"
 
+#include <systemd/sd-daemon.h>
+
 #include <poll.h>
 #include <grp.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
 #define SL_MAX_CYCLES          16       /* current, pending, draining */
+#define SL_MAX_DRAINING        4        /* more: the oldest is cut */
 #define SL_HANDSHAKE_TIMEOUT   10000    /* ms for a new generation to start */
 #define SL_KILL_GRACE          5000     /* ms past shutdown_timeout */
 #define SL_RESPAWN_MAX_DELAY   10000
@@ -45,7 +48,9 @@ typedef struct {
     sl_shm_t          *shm;
     sigset_t           sleep_mask;
     sl_uint_t          generation;
+    sl_uint_t          reloads;      /* verdicts written */
     sl_msec_t          stop_deadline;
+    pid_t              upgrade;      /* the new binary's master, or 0 */
     sl_msec_t          watchdog_interval;
     sl_msec_t          watchdog_next;
     unsigned           announced:1;  /* READY=1 sent for current */
@@ -75,6 +80,13 @@ static void sl_master_abort_pending(const char *why);
 static void sl_master_signal_cycle(sl_cycle_t *cycle, int signo);
 static void sl_master_drain_cycle(sl_cycle_t *cycle);
 static void sl_master_reopen(void);
+static void sl_master_cut_oldest(void);
+static void sl_master_verdict(const char *verdict, const char *why);
+static void sl_master_verdict_remove(sl_cycle_t *cycle);
+static void sl_master_upgrade(void);
+static void sl_master_upgrade_exec(void);
+static void sl_master_upgrade_exited(int status);
+static void sl_master_pid_path(char *buf, size_t size, const char *suffix);
 static void sl_master_stop(int signo);
 static void sl_master_deadlines(void);
 static void sl_master_respawns(void);
@@ -119,8 +131,15 @@ sl_master_run(sl_cycle_t *cycle, const sl_master_conf_t *mc)
     }
 
     sl_log_error(SL_LOG_NOTICE, &sl_master.current->log, 0, "exit");
+    if (sl_master.upgrade) {
+        /* The new binary's master carries on: systemd follows it, and the
+         * pid file is already its own. */
+        (void) sd_notifyf(0, "MAINPID=%d", (int) sl_master.upgrade);
+        return 0;
+    }
     if (sl_master.current->pid_file.len) {
         (void) unlink((const char *) sl_master.current->pid_file.data);
+        sl_master_verdict_remove(sl_master.current);
     }
     return 0;
 }
@@ -136,6 +155,7 @@ sl_master_start(sl_cycle_t *cycle)
     {
         return SL_ERROR;
     }
+    sl_listen_inherit_close_unused(&cycle->log);
     if (sl_master_write_pid(cycle) != SL_OK) {
         sl_listen_close_unshared(cycle, NULL);
         return SL_ERROR;
@@ -155,6 +175,7 @@ sl_master_start(sl_cycle_t *cycle)
     }
     sl_master_status("starting", status, sizeof(status));
     sl_notify_status(status);
+    sl_master_verdict("ok", "started");
     return SL_OK;
 }
 
@@ -255,7 +276,12 @@ sl_master_spawn(sl_cycle_t *cycle, sl_uint_t index, sl_slot_t *reuse)
     slot->respawn_at = 0;
     slot->kill_at = 0;
     slot->started = sl_time_monotonic_msec();
-    sl_master.shm->heartbeat[slot - sl_master.slots] = slot->started;
+    sl_master.shm->slots[slot - sl_master.slots].heartbeat = slot->started;
+    sl_master.shm->slots[slot - sl_master.slots].generation =
+        cycle->generation;
+    sl_master.shm->slots[slot - sl_master.slots].accepted = 0;
+    sl_master.shm->slots[slot - sl_master.slots].requests = 0;
+    sl_master.shm->slots[slot - sl_master.slots].active = 0;
 
     pid = fork();
     if (pid == -1) {
@@ -271,6 +297,7 @@ sl_master_spawn(sl_cycle_t *cycle, sl_uint_t index, sl_slot_t *reuse)
     }
     (void) close(sv[1]);
     slot->pid = pid;
+    sl_master.shm->slots[slot - sl_master.slots].pid = (uint64_t) pid;
     slot->channel = sv[0];
     sl_log_error(SL_LOG_NOTICE, &cycle->log, 0,
                  "started worker %d (generation %lu, index %lu)", (int) pid,
@@ -447,9 +474,7 @@ sl_master_pass(void)
     }
     if (sl_signal_flags.upgrade) {
         sl_signal_flags.upgrade = 0;
-        sl_log_error(SL_LOG_WARN, &sl_master.current->log, 0,
-                     "USR2: binary upgrade is not available in this "
-                     "version; ignored");
+        sl_master_upgrade();
     }
     sl_master_handshake();
     sl_master_respawns();
@@ -470,6 +495,10 @@ sl_master_reap(void)
         pid = waitpid(-1, &status, WNOHANG);
         if (pid <= 0) {
             return;
+        }
+        if (pid == sl_master.upgrade) {
+            sl_master_upgrade_exited(status);
+            continue;
         }
         for (i = 0; i < SL_SHM_SLOTS; i++) {
             if (sl_master.slots[i].pid == pid) {
@@ -508,9 +537,15 @@ sl_master_worker_exited(sl_slot_t *slot, int status)
                      expected ? "" : ", respawning");
     }
 
+    /* A worker that died holding the accept mutex must not stall the
+     * others until they notice: free it now (the lock word holds the
+     * owner's pid). */
+    (void) __sync_bool_compare_and_swap(&sl_master.shm->accept_lock,
+                                        (uint64_t) slot->pid, 0);
     (void) close(slot->channel);
     slot->channel = -1;
     slot->pid = 0;
+    sl_master.shm->slots[slot - sl_master.slots].pid = 0;
 
     if (cycle == sl_master.pending) {
         sl_master_abort_pending("a new worker exited during startup");
@@ -574,10 +609,12 @@ sl_master_reload(void)
     if (sl_master.pending) {
         sl_master_abort_pending("superseded by a newer reload");
     }
+    sl_master_cut_oldest();
     for (used = 0, i = 0; i < SL_MAX_CYCLES; i++) {
         used += sl_master.cycles[i] != NULL;
     }
     if (used >= SL_MAX_CYCLES - 1) {
+        /* Only workers that ignore even SIGTERM can bring us here. */
         sl_master_abort_pending("too many generations still draining");
         return;
     }
@@ -585,7 +622,7 @@ sl_master_reload(void)
     cycle = sl_cycle_load(sl_master.conf.conf_path, err, sizeof(err));
     if (cycle == NULL) {
         sl_log_error(SL_LOG_EMERG, &sl_master.current->log, 0, "%s", err);
-        sl_master_abort_pending("invalid configuration");
+        sl_master_abort_pending(err);
         return;
     }
     if (sl_cycle_open_logs(cycle, &sl_master.current->log) != SL_OK
@@ -624,6 +661,54 @@ sl_master_abort_pending(const char *why)
                  "reload failed: %s; the running configuration stays", why);
     (void) snprintf(status, sizeof(status), "reload failed: %s", why);
     sl_notify_ready(status);
+    sl_master_verdict("failed", why);
+}
+
+
+static void
+sl_master_verdict_remove(sl_cycle_t *cycle)
+{
+    char  path[PATH_MAX];
+
+    if (snprintf(path, sizeof(path), "%s.reload", cycle->pid_file.data)
+        < (int) sizeof(path))
+    {
+        (void) unlink(path);
+    }
+}
+
+
+/*
+ * Writes "<n> ok|failed <reason>" to <pid_file>.reload, replacing it in
+ * one rename: `sluice -s reload` waits for n to change and reports.
+ */
+static void
+sl_master_verdict(const char *verdict, const char *why)
+{
+    sl_cycle_t  *cycle;
+    char         path[PATH_MAX], tmp[PATH_MAX + 8], line[600];
+    int          fd, n;
+
+    cycle = sl_master.current;
+    if (cycle->pid_file.len == 0
+        || snprintf(path, sizeof(path), "%s.reload", cycle->pid_file.data)
+           >= (int) sizeof(path))
+    {
+        return;
+    }
+    (void) snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    n = snprintf(line, sizeof(line), "%lu %s %s\n",
+                 (unsigned long) ++sl_master.reloads, verdict, why);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd == -1) {
+        return;
+    }
+    if (write(fd, line, (size_t) n) != n || rename(tmp, path) == -1) {
+        sl_log_error(SL_LOG_ERR, &cycle->log, errno,
+                     "cannot write the reload verdict to \"%s\"", path);
+        (void) unlink(tmp);
+    }
+    (void) close(fd);
 }
 
 
@@ -672,6 +757,9 @@ sl_master_commit(void)
     sl_log_error(SL_LOG_NOTICE, &sl_master.current->log, 0,
                  "reload done: generation %lu serving",
                  (unsigned long) sl_master.current->generation);
+    (void) snprintf(status, sizeof(status), "generation %lu serving",
+                    (unsigned long) sl_master.current->generation);
+    sl_master_verdict("ok", status);
 }
 
 
@@ -697,6 +785,39 @@ sl_master_drain_cycle(sl_cycle_t *cycle)
             slot->cycle = NULL;
         }
     }
+}
+
+
+/*
+ * Frequent reloads must not pile up draining generations (each holds its
+ * memory and connections): past SL_MAX_DRAINING the oldest is stopped
+ * fast, and logged.
+ */
+static void
+sl_master_cut_oldest(void)
+{
+    sl_cycle_t  *c, *oldest;
+    size_t       i, draining;
+
+    draining = 0;
+    oldest = NULL;
+    for (i = 0; i < SL_MAX_CYCLES; i++) {
+        c = sl_master.cycles[i];
+        if (c == NULL || c == sl_master.current || c == sl_master.pending) {
+            continue;
+        }
+        draining++;
+        if (oldest == NULL || c->generation < oldest->generation) {
+            oldest = c;
+        }
+    }
+    if (draining < SL_MAX_DRAINING || oldest == NULL) {
+        return;
+    }
+    sl_log_error(SL_LOG_WARN, &sl_master.current->log, 0,
+                 "%zu generations draining: stopping generation %lu now",
+                 draining, (unsigned long) oldest->generation);
+    sl_master_signal_cycle(oldest, SIGTERM);
 }
 
 
@@ -800,7 +921,7 @@ sl_master_watchdog(void)
     for (i = 0; i < SL_SHM_SLOTS; i++) {
         slot = &sl_master.slots[i];
         if (slot->pid && slot->cycle == sl_master.current && slot->ready) {
-            beat = sl_master.shm->heartbeat[i];
+            beat = sl_master.shm->slots[i].heartbeat;
             if (sl_current_msec > beat + stale) {
                 sl_log_error(SL_LOG_WARN, &slot->cycle->log, 0,
                              "worker %d is not responding: no watchdog ping",
@@ -895,7 +1016,7 @@ void
 sl_process_worker_heartbeat(sl_cycle_t *cycle, sl_uint_t slot)
 {
     if (cycle->shm && slot < SL_SHM_SLOTS) {
-        cycle->shm->heartbeat[slot] = sl_current_msec;
+        cycle->shm->slots[slot].heartbeat = sl_current_msec;
     }
 }
 
@@ -951,4 +1072,110 @@ sl_process_title_set(const char *title)
     n = sl_min(strlen(title), sl_title_room - 1);
     memcpy(sl_title_start, title, n);
     memset(sl_title_start + n, 0, sl_title_room - n);
+}
+
+
+static void
+sl_master_pid_path(char *buf, size_t size, const char *suffix)
+{
+    (void) snprintf(buf, size, "%s%s", sl_master.current->pid_file.data,
+                    suffix);
+}
+
+
+/*
+ * USR2: start the binary found at our path again, handing it the listen
+ * sockets, nginx style. Both generations serve until this master is told
+ * QUIT (the new one carries on), or the new master dies (we carry on).
+ */
+static void
+sl_master_upgrade(void)
+{
+    char   pid[PATH_MAX], old[PATH_MAX];
+    pid_t  child;
+
+    if (sl_master.upgrade || sl_master.stopping || sl_master.conf.exe == NULL
+        || sl_master.conf.argv == NULL)
+    {
+        sl_log_error(SL_LOG_WARN, &sl_master.current->log, 0, "USR2 ignored: "
+                     "%s", sl_master.upgrade ? "an upgrade is running"
+                                             : "cannot upgrade now");
+        return;
+    }
+    if (sl_master.current->pid_file.len) {
+        sl_master_pid_path(pid, sizeof(pid), "");
+        sl_master_pid_path(old, sizeof(old), ".oldbin");
+        if (rename(pid, old) == -1) {
+            sl_log_error(SL_LOG_ERR, &sl_master.current->log, errno,
+                         "USR2: cannot rename the pid file: upgrade refused");
+            return;
+        }
+    }
+    child = fork();
+    if (child == -1) {
+        sl_log_error(SL_LOG_CRIT, &sl_master.current->log, errno,
+                     "USR2: fork() failed");
+        sl_master_upgrade_exited(0);
+        return;
+    }
+    if (child == 0) {
+        sl_master_upgrade_exec();
+    }
+    sl_master.upgrade = child;
+    sl_log_error(SL_LOG_NOTICE, &sl_master.current->log, 0,
+                 "USR2: started %s as pid %d", sl_master.conf.exe, (int) child);
+}
+
+
+/* In the child: the sockets stay open across exec, everything else not. */
+static void
+sl_master_upgrade_exec(void)
+{
+    char      fds[4096];
+    sigset_t  none;
+    size_t    i;
+
+    for (i = 0; i < SL_SHM_SLOTS; i++) {
+        if (sl_master.slots[i].channel != -1 && sl_master.slots[i].pid) {
+            (void) close(sl_master.slots[i].channel);
+        }
+    }
+    if (sl_listen_export(sl_master.current, fds, sizeof(fds)) == NULL
+        || setenv(SL_LISTEN_ENV, fds, 1) == -1)
+    {
+        _exit(2);
+    }
+    (void) sigemptyset(&none);
+    (void) sigprocmask(SIG_SETMASK, &none, NULL);
+    execv(sl_master.conf.exe, sl_master.conf.argv);
+    sl_log_error(SL_LOG_EMERG, &sl_master.current->log, errno,
+                 "USR2: cannot execute %s", sl_master.conf.exe);
+    _exit(2);
+}
+
+
+/* The new binary's master is gone: take the pid file back and serve. */
+static void
+sl_master_upgrade_exited(int status)
+{
+    char  pid[PATH_MAX], old[PATH_MAX];
+
+    if (sl_master.upgrade) {
+        sl_log_error(SL_LOG_WARN, &sl_master.current->log, 0,
+                     "the new binary's master %d exited (status %d): this "
+                     "master carries on", (int) sl_master.upgrade, status);
+    }
+    sl_master.upgrade = 0;
+    if (sl_master.current->pid_file.len) {
+        sl_master_pid_path(pid, sizeof(pid), "");
+        sl_master_pid_path(old, sizeof(old), ".oldbin");
+        if (rename(old, pid) == -1) {
+            (void) sl_master_write_pid(sl_master.current);
+        }
+    }
+    if (sl_master.no_workers && !sl_master.stopping) {
+        /* After WINCH our workers were stopped: bring them back. */
+        sl_master.no_workers = 0;
+        (void) sl_master_spawn_generation(sl_master.current);
+    }
 }

@@ -22,6 +22,8 @@ typedef int (*sl_worker_main_pt)(sl_cycle_t *cycle, sl_uint_t index,
 typedef struct {
     sl_worker_main_pt   worker_main;
     const char         *conf_path;     /* reread on reload */
+    const char         *exe;           /* this binary's path, for USR2 */
+    char *const        *argv;          /* a copy of the command line */
 } sl_master_conf_t;
 
 /*

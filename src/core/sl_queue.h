@@ -22,29 +22,36 @@ struct sl_queue_s {
 #define sl_queue_next(q)      ((q)->next)
 #define sl_queue_data(q, type, link) sl_container_of(q, type, link)
 
-#define sl_queue_insert_tail(h, x)                                          \
-    do {                                                                    \
-        (x)->prev = (h)->prev;                                              \
-        (x)->prev->next = (x);                                              \
-        (x)->next = (h);                                                    \
-        (h)->prev = (x);                                                    \
-    } while (0)
+/* Functions, not macros: each argument is evaluated once, so
+ * sl_queue_remove(sl_queue_head(h)) is safe. */
+static inline void
+sl_queue_insert_tail(sl_queue_t *h, sl_queue_t *x)
+{
+    x->prev = h->prev;
+    x->prev->next = x;
+    x->next = h;
+    h->prev = x;
+}
 
-#define sl_queue_insert_head(h, x)                                          \
-    do {                                                                    \
-        (x)->next = (h)->next;                                              \
-        (x)->next->prev = (x);                                              \
-        (x)->prev = (h);                                                    \
-        (h)->next = (x);                                                    \
-    } while (0)
+
+static inline void
+sl_queue_insert_head(sl_queue_t *h, sl_queue_t *x)
+{
+    x->next = h->next;
+    x->next->prev = x;
+    x->prev = h;
+    h->next = x;
+}
+
 
 /* Removing leaves the node self-linked, so a second remove is harmless. */
-#define sl_queue_remove(x)                                                  \
-    do {                                                                    \
-        (x)->next->prev = (x)->prev;                                        \
-        (x)->prev->next = (x)->next;                                        \
-        (x)->prev = (x);                                                    \
-        (x)->next = (x);                                                    \
-    } while (0)
+static inline void
+sl_queue_remove(sl_queue_t *x)
+{
+    x->next->prev = x->prev;
+    x->prev->next = x->next;
+    x->prev = x;
+    x->next = x;
+}
 
 #endif /* SL_QUEUE_H */

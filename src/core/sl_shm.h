@@ -9,13 +9,24 @@
 
 #define SL_SHM_SLOTS  512   /* worker slots: two full generations of 256 */
 
+/*
+ * One worker slot's counters, on a cache line of its own so that workers
+ * counting requests never slow each other down (false sharing).
+ */
+typedef struct {
+    volatile uint64_t   heartbeat;    /* sl_current_msec of the last loop
+                                         iteration: the watchdog's proof */
+    volatile uint64_t   pid;          /* 0: the slot is free */
+    volatile uint64_t   generation;
+    volatile uint64_t   accepted;     /* connections accepted */
+    volatile uint64_t   requests;     /* requests finished */
+    volatile uint64_t   active;       /* connections open now */
+} __attribute__((aligned(64))) sl_shm_slot_t;
+
 struct sl_shm_s {
     /* pid of the worker holding the accept mutex, 0 when free. */
-    volatile uint64_t   accept_lock;
-    /* sl_current_msec of each worker slot's last loop iteration. */
-    volatile uint64_t   heartbeat[SL_SHM_SLOTS];
-    /* connections accepted by each slot: for balance checks and status. */
-    volatile uint64_t   accepted[SL_SHM_SLOTS];
+    volatile uint64_t   accept_lock __attribute__((aligned(64)));
+    sl_shm_slot_t       slots[SL_SHM_SLOTS];
 };
 
 /* Maps a zeroed shared area; NULL with errno set on failure. */

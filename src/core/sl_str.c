@@ -26,7 +26,8 @@ sl_str_eq_nocase(const sl_str_t *s, const char *lit)
     size_t  n;
 
     n = strlen(lit);
-    return s->len == n && sl_strncasecmp(s->data, (const u_char *) lit, n) == 0;
+    return s->len == n
+           && (n == 0 || sl_strncasecmp(s->data, (const u_char *) lit, n) == 0);
 }
 
 
@@ -36,7 +37,7 @@ sl_str_eq(const sl_str_t *s, const char *lit)
     size_t  n;
 
     n = strlen(lit);
-    return s->len == n && memcmp(s->data, lit, n) == 0;
+    return s->len == n && (n == 0 || memcmp(s->data, lit, n) == 0);
 }
 
 
@@ -45,6 +46,9 @@ sl_pstrdup(sl_pool_t *pool, const u_char *src, size_t len)
 {
     u_char  *dst;
 
+    if (len == SIZE_MAX) {
+        return NULL;
+    }
     dst = sl_pnalloc(pool, len + 1);
     if (dst == NULL) {
         return NULL;
@@ -80,22 +84,46 @@ sl_atoi64(const u_char *s, size_t len)
 }
 
 
+/*
+ * vsnprintf always ends its output with a NUL, which would cost the last
+ * byte of an exact fit and overwrite the byte after our output: format
+ * into a scratch buffer when the output does not fit with its NUL, and
+ * restore the byte the NUL lands on when it does.
+ */
 u_char *
 sl_vslprintf(u_char *buf, u_char *end, const char *fmt, va_list ap)
 {
-    int     n;
-    size_t  room;
+    u_char   scratch[4096], *tmp, saved;
+    va_list  ap2;
+    size_t   room;
+    int      n;
 
     if (buf >= end) {
         return buf;
     }
     room = (size_t) (end - buf);
-    n = vsnprintf((char *) buf, room, fmt, ap);
+    va_copy(ap2, ap);
+    n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
     if (n < 0) {
         return buf;
     }
-    /* vsnprintf keeps one byte for its NUL: that byte is not output. */
-    return buf + sl_min((size_t) n, room - 1);
+    if ((size_t) n < room) {
+        saved = buf[n];
+        (void) vsnprintf((char *) buf, room, fmt, ap);
+        buf[n] = saved;
+        return buf + n;
+    }
+    tmp = (size_t) n < sizeof(scratch) ? scratch : malloc((size_t) n + 1);
+    if (tmp == NULL) {
+        return buf;
+    }
+    (void) vsnprintf((char *) tmp, (size_t) n + 1, fmt, ap);
+    memcpy(buf, tmp, room);
+    if (tmp != scratch) {
+        free(tmp);
+    }
+    return end;
 }
 
 

@@ -155,7 +155,8 @@ time_t
 sl_time_parse_http(const u_char *p, size_t len)
 {
     const u_char  *comma, *d;
-    struct tm      tm;
+    struct tm      tm, check;
+    time_t         t, now;
     int            day, mon, year, hh, mm, ss, y2;
 
     memset(&tm, 0, sizeof(tm));
@@ -184,8 +185,14 @@ sl_time_parse_http(const u_char *p, size_t len)
         if (y2 < 0) {
             return -1;
         }
-        /* RFC 9110: a two-digit year more than 50 years ahead is past. */
-        year = y2 < 70 ? 2000 + y2 : 1900 + y2;
+        /* RFC 9110 5.6.7: a two-digit year that would be more than 50
+         * years in the future means the most recent past such year. */
+        now = time(NULL);
+        (void) gmtime_r(&now, &check);
+        year = (check.tm_year + 1900) / 100 * 100 + y2;
+        if (year > check.tm_year + 1900 + 50) {
+            year -= 100;
+        }
         d += 9;
 
     } else if (len == 24 && p[3] == ' ' && p[7] == ' ' && p[10] == ' '
@@ -225,5 +232,12 @@ sl_time_parse_http(const u_char *p, size_t len)
     tm.tm_hour = hh;
     tm.tm_min = mm;
     tm.tm_sec = ss;
-    return timegm(&tm);
+    t = timegm(&tm);
+    /* timegm rolls 30 Feb over into March: such a date is invalid. */
+    if (t == -1 || gmtime_r(&t, &check) == NULL || check.tm_mday != day
+        || check.tm_mon != mon)
+    {
+        return -1;
+    }
+    return t;
 }

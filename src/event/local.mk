@@ -1,1 +1,50 @@
-# src/event: fragment of the top Makefile.am
+# src/event: fragment of the top Makefile.am (the event loop and its tests)
+libsluice_a_SOURCES += \
+	src/event/sl_event.h src/event/sl_loop.h \
+	src/event/sl_epoll.c src/event/sl_timer.c src/event/sl_posted.c \
+	src/event/sl_wakeup.c src/event/sl_evsignal.c \
+	src/event/sl_conns.c src/event/sl_conns.h \
+	src/event/sl_accept.c src/event/sl_accept.h \
+	src/event/sl_thread_pool.c src/event/sl_thread_pool.h
+
+# Unit tests of the event layer (t/unit/event): one binary per unit.
+sl_event_tests = \
+	t/unit/event/test_timer \
+	t/unit/event/test_posted \
+	t/unit/event/test_loop \
+	t/unit/event/test_thread_pool \
+	t/unit/event/test_accept \
+	t/unit/event/test_accept_emfile \
+	t/unit/event/test_accept_wrap
+check_PROGRAMS += $(sl_event_tests)
+TESTS += $(sl_event_tests)
+EXTRA_DIST += t/unit/event/evtest.h
+
+t_unit_event_test_timer_SOURCES = t/unit/event/test_timer.c t/unit/event/evtest.h
+t_unit_event_test_timer_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_event_test_timer_LDADD = $(SL_TEST_LIBS)
+
+t_unit_event_test_posted_SOURCES = t/unit/event/test_posted.c t/unit/event/evtest.h
+t_unit_event_test_posted_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_event_test_posted_LDADD = $(SL_TEST_LIBS)
+
+t_unit_event_test_loop_SOURCES = t/unit/event/test_loop.c t/unit/event/evtest.h
+t_unit_event_test_loop_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_event_test_loop_LDADD = $(SL_TEST_LIBS)
+
+t_unit_event_test_thread_pool_SOURCES = t/unit/event/test_thread_pool.c t/unit/event/evtest.h
+t_unit_event_test_thread_pool_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_event_test_thread_pool_LDADD = $(SL_TEST_LIBS)
+
+t_unit_event_test_accept_SOURCES = t/unit/event/test_accept.c t/unit/event/evtest.h
+t_unit_event_test_accept_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_event_test_accept_LDADD = $(SL_TEST_LIBS)
+
+t_unit_event_test_accept_emfile_SOURCES = t/unit/event/test_accept_emfile.c t/unit/event/evtest.h
+t_unit_event_test_accept_emfile_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_event_test_accept_emfile_LDADD = $(SL_TEST_LIBS)
+
+t_unit_event_test_accept_wrap_SOURCES = t/unit/event/test_accept_wrap.c t/unit/event/evtest.h
+t_unit_event_test_accept_wrap_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_event_test_accept_wrap_LDADD = $(SL_TEST_LIBS)
+t_unit_event_test_accept_wrap_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=accept4

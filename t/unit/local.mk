@@ -1,1 +1,27 @@
 # t/unit: fragment of the top Makefile.am
+
+# core: pool, str, time, log, buf, queue
+check_PROGRAMS += t/unit/core/test_pool t/unit/core/test_str \
+	t/unit/core/test_time t/unit/core/test_log t/unit/core/test_buf \
+	t/unit/core/test_queue
+TESTS += t/unit/core/test_pool t/unit/core/test_str \
+	t/unit/core/test_time t/unit/core/test_log t/unit/core/test_buf \
+	t/unit/core/test_queue
+t_unit_core_test_pool_SOURCES = t/unit/core/test_pool.c
+t_unit_core_test_pool_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_core_test_pool_LDADD = $(SL_TEST_LIBS)
+t_unit_core_test_str_SOURCES = t/unit/core/test_str.c
+t_unit_core_test_str_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_core_test_str_LDADD = $(SL_TEST_LIBS)
+t_unit_core_test_time_SOURCES = t/unit/core/test_time.c
+t_unit_core_test_time_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_core_test_time_LDADD = $(SL_TEST_LIBS)
+t_unit_core_test_log_SOURCES = t/unit/core/test_log.c
+t_unit_core_test_log_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_core_test_log_LDADD = $(SL_TEST_LIBS)
+t_unit_core_test_buf_SOURCES = t/unit/core/test_buf.c
+t_unit_core_test_buf_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_core_test_buf_LDADD = $(SL_TEST_LIBS)
+t_unit_core_test_queue_SOURCES = t/unit/core/test_queue.c
+t_unit_core_test_queue_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_core_test_queue_LDADD = $(SL_TEST_LIBS)

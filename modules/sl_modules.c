@@ -1,0 +1,29 @@
+/*
+ * sl_modules.c: the only file that names every module, in the order the
+ * engine consults them (modules layer). configure can leave a module
+ * out; the engine finds a location's module by name in this list.
+ */
+#include "sl_http.h"
+
+#ifdef SL_HAVE_STATIC_MODULE
+extern const sl_http_module_t  sl_static_module;
+#endif
+#ifdef SL_HAVE_PROXY_MODULE
+extern const sl_http_module_t  sl_proxy_module;
+#endif
+#ifdef SL_HAVE_STATUS_MODULE
+extern const sl_http_module_t  sl_status_module;
+#endif
+
+const sl_http_module_t *const  sl_http_modules[] = {
+#ifdef SL_HAVE_STATIC_MODULE
+    &sl_static_module,
+#endif
+#ifdef SL_HAVE_PROXY_MODULE
+    &sl_proxy_module,
+#endif
+#ifdef SL_HAVE_STATUS_MODULE
+    &sl_status_module,
+#endif
+    NULL
+};

@@ -1,0 +1,4 @@
+# modules/status: counters in the Prometheus text format.
+if SL_MODULE_STATUS
+libsluice_a_SOURCES += modules/status/sl_status_module.c
+endif

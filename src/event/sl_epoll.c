@@ -1,0 +1,360 @@
+/*
+ * sl_epoll.c: the loop itself on top of epoll (event layer): creation,
+ * registration, closing, dispatch and one iteration; see sl_event.h.
+ *
+ * Stale events: epoll hands back a batch of up to max_events entries whose
+ * data.ptr is the connection. When a handler closes or unregisters a
+ * connection, the entries of that connection not yet dispatched in the
+ * batch are cleared (the libuv approach rather than nginx's instance bit:
+ * it is exact even when a slot is closed and reused twice in one batch).
+ * The scan costs O(rest of the batch) per close during dispatch only.
+ */
+#include "sl_core.h"
+#include "sl_event.h"
+#include "sl_loop.h"
+
+#define SL_LOOP_DEFAULT_EVENTS  512
+
+static void sl_loop_invalidate(sl_loop_t *loop, sl_conn_t *c);
+static sl_int_t sl_loop_ctl(sl_loop_t *loop, sl_conn_t *c, int op,
+    uint32_t events);
+static sl_int_t sl_loop_poll(sl_loop_t *loop, int timeout);
+static void sl_loop_dispatch(sl_loop_t *loop, struct epoll_event *ee);
+static void sl_loop_deliver(sl_loop_t *loop, sl_event_t *ev);
+
+
+void
+sl_conn_init(sl_conn_t *c, int fd)
+{
+    memset(c, 0, sizeof(sl_conn_t));
+    c->fd = fd;
+    c->read.data = c;
+    c->write.data = c;
+    c->write.write = 1;
+}
+
+
+sl_loop_t *
+sl_loop_create(unsigned max_events, sl_log_t *log)
+{
+    sl_loop_t  *loop;
+
+    loop = calloc(1, sizeof(sl_loop_t));
+    if (loop == NULL) {
+        sl_log_error(SL_LOG_EMERG, log, errno, "malloc() of the loop failed");
+        return NULL;
+    }
+    loop->log = log;
+    loop->max_events = max_events ? max_events : SL_LOOP_DEFAULT_EVENTS;
+    loop->current = -1;
+    loop->wake.fd = -1;
+    loop->sig.fd = -1;
+    sl_queue_init(&loop->posted_accept);
+    sl_queue_init(&loop->posted);
+    (void) sigemptyset(&loop->sigmask);
+
+    loop->events = calloc(loop->max_events, sizeof(struct epoll_event));
+    if (loop->events == NULL) {
+        sl_log_error(SL_LOG_EMERG, log, errno, "malloc() of %u events failed",
+                     loop->max_events);
+        free(loop);
+        return NULL;
+    }
+    loop->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (loop->epfd == -1) {
+        sl_log_error(SL_LOG_EMERG, log, errno, "epoll_create1() failed");
+        free(loop->events);
+        free(loop);
+        return NULL;
+    }
+    sl_time_update();
+    if (sl_wakeup_init(loop) != SL_OK) {
+        sl_loop_destroy(loop);
+        return NULL;
+    }
+    return loop;
+}
+
+
+void
+sl_loop_destroy(sl_loop_t *loop)
+{
+    if (loop == NULL) {
+        return;
+    }
+    sl_wakeup_cleanup(loop);
+    sl_evsignal_cleanup(loop);
+    sl_timer_cleanup(loop);
+    if (close(loop->epfd) == -1) {
+        sl_log_error(SL_LOG_ALERT, loop->log, errno, "close() of epoll failed");
+    }
+    free(loop->events);
+    free(loop);
+}
+
+
+sl_log_t *
+sl_loop_log(sl_loop_t *loop)
+{
+    return loop->log;
+}
+
+
+sl_int_t
+sl_loop_add_conn(sl_loop_t *loop, sl_conn_t *c)
+{
+    if (sl_loop_ctl(loop, c, EPOLL_CTL_ADD,
+                    EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) != SL_OK)
+    {
+        return SL_ERROR;
+    }
+    c->registered = 1;
+    c->level = 0;
+    c->read.active = 1;
+    c->write.active = 1;
+    return SL_OK;
+}
+
+
+sl_int_t
+sl_loop_add_level(sl_loop_t *loop, sl_conn_t *c)
+{
+    if (sl_loop_ctl(loop, c, EPOLL_CTL_ADD, EPOLLIN) != SL_OK) {
+        return SL_ERROR;
+    }
+    c->registered = 1;
+    c->level = 1;
+    c->read.active = 1;
+    return SL_OK;
+}
+
+
+sl_int_t
+sl_loop_del_conn(sl_loop_t *loop, sl_conn_t *c)
+{
+    sl_int_t  rc;
+
+    if (!c->registered) {
+        return SL_OK;
+    }
+    rc = sl_loop_ctl(loop, c, EPOLL_CTL_DEL, 0);
+    c->registered = 0;
+    c->read.active = 0;
+    c->write.active = 0;
+    sl_loop_invalidate(loop, c);
+    sl_event_unpost(&c->read);
+    sl_event_unpost(&c->write);
+    return rc;
+}
+
+
+void
+sl_conn_close(sl_loop_t *loop, sl_conn_t *c)
+{
+    sl_timer_del(loop, &c->read);
+    sl_timer_del(loop, &c->write);
+    sl_event_unpost(&c->read);
+    sl_event_unpost(&c->write);
+    sl_loop_invalidate(loop, c);
+
+    /* A level-triggered descriptor may be shared (listen sockets are open
+     * in every worker): close(2) alone would leave it in our epoll set. */
+    if (c->registered && c->level) {
+        (void) sl_loop_del_conn(loop, c);
+    }
+    c->registered = 0;
+    c->read.active = 0;
+    c->write.active = 0;
+    c->read.ready = 0;
+    c->write.ready = 0;
+
+    if (c->fd == -1) {
+        return;
+    }
+    if (close(c->fd) == -1) {
+        sl_log_error(SL_LOG_ALERT, c->log ? c->log : loop->log, errno,
+                     "close() of socket %d failed", c->fd);
+    }
+    c->fd = -1;
+}
+
+
+static void
+sl_loop_invalidate(sl_loop_t *loop, sl_conn_t *c)
+{
+    int  i;
+
+    if (loop->current < 0) {
+        return;
+    }
+    /* The entry being dispatched is included: after its read handler
+     * closed c, the dispatcher sees the cleared pointer and skips the
+     * write half. */
+    for (i = loop->current; i < loop->nevents; i++) {
+        if (loop->events[i].data.ptr == c) {
+            loop->events[i].data.ptr = NULL;
+        }
+    }
+}
+
+
+static sl_int_t
+sl_loop_ctl(sl_loop_t *loop, sl_conn_t *c, int op, uint32_t events)
+{
+    struct epoll_event  ee;
+    sl_err_t            err;
+
+    ee.events = events;
+    ee.data.ptr = c;
+    if (epoll_ctl(loop->epfd, op, c->fd, &ee) == -1) {
+        err = errno;
+        sl_log_error(SL_LOG_ALERT, c->log ? c->log : loop->log, err,
+                     "epoll_ctl(%d, %d) failed", op, c->fd);
+        return SL_ERROR;
+    }
+    return SL_OK;
+}
+
+
+/*
+ * One iteration; the steps are listed at the top of sl_event.h. Posted
+ * work left over (posted while posted events ran) makes the next wait
+ * non-blocking.
+ */
+sl_int_t
+sl_loop_run_once(sl_loop_t *loop)
+{
+    int       timeout;
+    sl_int_t  rc;
+
+    /* 1. Nearest timer; no sleep while posted work waits. */
+    timeout = sl_timer_timeout(loop);
+    if (!sl_queue_empty(&loop->posted)
+        || !sl_queue_empty(&loop->posted_accept))
+    {
+        timeout = 0;
+    }
+    if (loop->accept) {
+        timeout = sl_accept_prepare(loop->accept, timeout);
+    }
+
+    /* 2, 3. Wait, read the clock once, dispatch (or post) the batch. */
+    rc = sl_loop_poll(loop, timeout);
+
+    /* 4. New connections first, so the accept mutex is held briefly. */
+    sl_event_run_posted(&loop->posted_accept);
+    if (loop->accept) {
+        sl_accept_release(loop->accept);
+    }
+
+    /* 5. Expired timers. */
+    sl_timer_expire(loop);
+
+    /* 6. Posted events. */
+    sl_event_run_posted(&loop->posted);
+    return rc;
+}
+
+
+static sl_int_t
+sl_loop_poll(sl_loop_t *loop, int timeout)
+{
+    int       n;
+    sl_err_t  err;
+
+    n = epoll_wait(loop->epfd, loop->events, (int) loop->max_events,
+                   timeout);
+    err = errno;
+    sl_time_update();
+    if (n == -1) {
+        if (err == EINTR) {
+            return SL_OK;
+        }
+        sl_log_error(SL_LOG_ALERT, loop->log, err, "epoll_wait() failed");
+        return SL_ERROR;
+    }
+
+    loop->nevents = n;
+    for (loop->current = 0; loop->current < n; loop->current++) {
+        if (loop->events[loop->current].data.ptr != NULL) {
+            sl_loop_dispatch(loop, &loop->events[loop->current]);
+        }
+    }
+    loop->current = -1;
+    loop->nevents = 0;
+    return SL_OK;
+}
+
+
+static void
+sl_loop_dispatch(sl_loop_t *loop, struct epoll_event *ee)
+{
+    sl_conn_t  *c;
+    uint32_t    revents;
+
+    c = ee->data.ptr;
+    revents = ee->events;
+
+    /* An error or hang-up is reported to both handlers, which learn the
+     * details from their next read or write. */
+    if (revents & (EPOLLERR | EPOLLHUP)) {
+        revents |= EPOLLIN | EPOLLOUT;
+    }
+
+    if (revents & (EPOLLIN | EPOLLRDHUP)) {
+        c->read.ready = 1;
+        c->read.eof |= (revents & (EPOLLRDHUP | EPOLLHUP)) != 0;
+        c->read.error |= (revents & EPOLLERR) != 0;
+        sl_loop_deliver(loop, &c->read);
+        if (ee->data.ptr != c) {
+            return;                     /* closed by the read handler */
+        }
+    }
+
+    if ((revents & EPOLLOUT) && !c->level) {
+        c->write.ready = 1;
+        c->write.eof |= (revents & EPOLLHUP) != 0;
+        c->write.error |= (revents & EPOLLERR) != 0;
+        sl_loop_deliver(loop, &c->write);
+    }
+}
+
+
+static void
+sl_loop_deliver(sl_loop_t *loop, sl_event_t *ev)
+{
+    if (ev->handler == NULL) {
+        return;
+    }
+    if (loop->post_events) {
+        sl_event_post(loop, ev,
+                      ev->accept ? SL_POSTED_ACCEPT : SL_POSTED_NORMAL);
+        return;
+    }
+    ev->handler(ev);
+}
+
+
+sl_int_t
+sl_loop_run(sl_loop_t *loop)
+{
+    sl_int_t  rc;
+
+    rc = SL_OK;
+    while (!__atomic_load_n(&loop->stop, __ATOMIC_ACQUIRE)) {
+        rc = sl_loop_run_once(loop);
+        if (rc != SL_OK) {
+            break;
+        }
+    }
+    __atomic_store_n(&loop->stop, 0, __ATOMIC_RELEASE);
+    return rc;
+}
+
+
+void
+sl_loop_stop(sl_loop_t *loop)
+{
+    __atomic_store_n(&loop->stop, 1, __ATOMIC_RELEASE);
+    sl_loop_wakeup(loop);
+}

@@ -1,0 +1,254 @@
+/*
+ * sl_event.h: the worker's event loop (event layer). One epoll instance per
+ * loop; what it watches is an sl_conn_t (client sockets, listen sockets, the
+ * loop's own eventfd and signalfd) whose two inline events carry the
+ * handlers. Around the kernel the loop keeps a timer heap, two queues of
+ * posted (deferred) events, a cross-thread wake-up and signals delivered as
+ * ordinary events. Everything here runs on the loop's thread except
+ * sl_loop_wakeup() and sl_loop_stop(), which any thread may call.
+ *
+ * One iteration (sl_loop_run_once):
+ *   1. compute the epoll_wait timeout from the nearest timer (0 when posted
+ *      work is waiting; capped while another worker holds the accept mutex)
+ *   2. epoll_wait, then sl_time_update() once
+ *   3. dispatch the batch: handlers are called at once, or posted while this
+ *      worker holds the accept mutex
+ *   4. run the posted accept events, then release the accept mutex
+ *   5. run the expired timers (ev->timedout = 1)
+ *   6. run the events that were posted before this step began
+ *
+ * Handlers are never called re-entrantly: a handler runs to completion and
+ * the loop only calls handlers from sl_loop_run_once(). A handler may close
+ * any connection, its own included; no handler of a closed connection runs
+ * afterwards, not even for events epoll already returned in the same batch.
+ * A zeroed sl_event_t is a valid idle event (e.g. for a standalone timer).
+ * sl_conn_t has no room for a loop pointer (see its budget): a handler
+ * reaches the loop through its owner (c->data).
+ */
+#ifndef SL_EVENT_H
+#define SL_EVENT_H
+
+typedef struct sl_event_s     sl_event_t;
+typedef struct sl_conn_s      sl_conn_t;
+typedef struct sl_loop_s      sl_loop_t;
+typedef struct sl_conns_s     sl_conns_t;
+typedef struct sl_accept_s    sl_accept_t;
+
+typedef void (*sl_event_handler_pt)(sl_event_t *ev);
+
+/* Timer re-arms that move the expiry by less than this are skipped. */
+#define SL_TIMER_LAZY_DELAY  300
+
+struct sl_event_s {
+    void                 *data;         /* owner; the sl_conn_t for the
+                                           read and write events of one */
+    sl_event_handler_pt   handler;      /* NULL: readiness is recorded only */
+    sl_msec_t             timer_key;    /* absolute expiry, while timer_set */
+    sl_queue_t            queue;        /* link in a posted queue */
+    uint32_t              timer_index;  /* slot in the timer heap */
+
+    unsigned              write:1;      /* the write event of a connection */
+    unsigned              ready:1;      /* I/O may proceed; the handler
+                                           clears it on EAGAIN */
+    unsigned              active:1;     /* registered with epoll */
+    unsigned              timer_set:1;
+    unsigned              timedout:1;   /* set when the timer fired */
+    unsigned              posted:1;
+    unsigned              eof:1;        /* EPOLLRDHUP or EPOLLHUP seen */
+    unsigned              error:1;      /* EPOLLERR seen */
+    unsigned              cancelable:1; /* the timer does not hold up a
+                                           graceful exit */
+    unsigned              accept:1;     /* a listen socket's read event:
+                                           goes to the accept queue */
+};
+
+/*
+ * Anything registered with epoll. Memory of a connection must stay valid
+ * while it is registered; client connections come from sl_conns (a
+ * preallocated array) so a stale pointer never reaches freed memory.
+ * Budget: 192 bytes, so an idle keep-alive connection stays under 256
+ * bytes for the whole server.
+ */
+struct sl_conn_s {
+    sl_event_t            read;
+    sl_event_t            write;
+    void                 *data;         /* owner: e.g. the HTTP state */
+    sl_pool_t            *pool;         /* NULL while idle; owner's */
+    sl_buf_t             *buffer;       /* read buffer; owner's */
+    sl_log_t             *log;          /* NULL: the loop's log */
+    sl_queue_t            queue;        /* free list while free; the
+                                           owner's (keep-alive) list in use */
+    sl_uint_t             number;       /* connection number for logs */
+    int                   fd;           /* -1 once closed */
+    socklen_t             socklen;      /* of addr; 0 when unknown */
+
+    unsigned              registered:1; /* in the epoll set */
+    unsigned              level:1;      /* level-triggered, read only */
+    unsigned              listen:1;     /* a listen socket */
+    unsigned              close:1;      /* the owner wants it closed */
+    unsigned              idle:1;       /* idle keep-alive */
+    unsigned              pooled:1;     /* belongs to an sl_conns array */
+
+    union {                             /* the peer; sockaddr_in6-sized */
+        struct sockaddr       sa;
+        struct sockaddr_in    sin;
+        struct sockaddr_in6   sin6;
+    } addr;
+};
+
+_Static_assert(sizeof(struct sl_conn_s) <= 192,
+               "sl_conn_t must stay within 192 bytes");
+
+typedef enum {
+    SL_POSTED_NORMAL = 0,               /* run after the timers */
+    SL_POSTED_ACCEPT                    /* run right after epoll_wait */
+} sl_posted_e;
+
+/* A signal handler: runs on the loop like any handler. */
+typedef void (*sl_signal_handler_pt)(int signo, void *data);
+
+
+/*
+ * Zeroes c and makes it ready for the loop: fd set, both events' data
+ * pointing at c, write.write set. Everything else is 0 or NULL.
+ */
+void sl_conn_init(sl_conn_t *c, int fd);
+
+/*
+ * Creates a loop that takes up to max_events events per epoll_wait
+ * (0 means 512) and logs to log (not NULL; must outlive the loop). Reads
+ * the clock. Returns NULL on failure, logged.
+ */
+sl_loop_t *sl_loop_create(unsigned max_events, sl_log_t *log);
+
+/*
+ * Frees the loop and closes its own descriptors (epoll, eventfd,
+ * signalfd). Connections, thread pools and accept state must be gone
+ * first; their descriptors are not touched. Blocked signals stay blocked.
+ * NULL is ok.
+ */
+void sl_loop_destroy(sl_loop_t *loop);
+
+/* The log the loop was created with. */
+sl_log_t *sl_loop_log(sl_loop_t *loop);
+
+/*
+ * Registers c once, edge-triggered, for EPOLLIN|EPOLLOUT|EPOLLRDHUP: from
+ * then on c->read.handler and c->write.handler are called when the socket
+ * becomes readable or writable, with ready set (and eof/error when the
+ * kernel said so). An edge is reported once: a handler reads or writes
+ * until EAGAIN and then clears ready. The descriptor must not be shared
+ * with another process or dup'ed (sl_conn_close relies on close(2)
+ * removing it from epoll). Returns SL_OK, or SL_ERROR logged.
+ */
+sl_int_t sl_loop_add_conn(sl_loop_t *loop, sl_conn_t *c);
+
+/*
+ * Registers c level-triggered for EPOLLIN only: the read handler is called
+ * every iteration while the descriptor is readable. For listen sockets,
+ * the eventfd and the signalfd. Returns SL_OK, or SL_ERROR logged.
+ */
+sl_int_t sl_loop_add_level(sl_loop_t *loop, sl_conn_t *c);
+
+/*
+ * Removes c from epoll. Events of c not yet delivered in the current
+ * batch are dropped and its posted events unposted; timers stay. No-op
+ * when c is not registered. Returns SL_OK, or SL_ERROR logged (c is then
+ * considered unregistered anyway).
+ */
+sl_int_t sl_loop_del_conn(sl_loop_t *loop, sl_conn_t *c);
+
+/*
+ * Closes c: deletes both timers, unposts both events, drops its pending
+ * events of the current batch (so no handler of c runs again, even when
+ * epoll reported it later in the same batch), removes a level-triggered
+ * registration explicitly, closes the descriptor and sets fd to -1. The
+ * memory, pool and buffer are the owner's. Closing a closed connection is
+ * a no-op.
+ */
+void sl_conn_close(sl_loop_t *loop, sl_conn_t *c);
+
+/*
+ * Runs one iteration (see the top of this file). Returns SL_OK, or
+ * SL_ERROR when epoll_wait failed other than by EINTR (logged).
+ */
+sl_int_t sl_loop_run_once(sl_loop_t *loop);
+
+/*
+ * Runs iterations until sl_loop_stop() is called; the stop request is
+ * consumed, so the loop may be run again. Returns SL_OK, or SL_ERROR from
+ * sl_loop_run_once.
+ */
+sl_int_t sl_loop_run(sl_loop_t *loop);
+
+/* Asks sl_loop_run to return after the current iteration. Any thread. */
+void sl_loop_stop(sl_loop_t *loop);
+
+/*
+ * Arms ev's timer to fire msec milliseconds after the cached time
+ * (sl_current_msec), clearing timedout. When the timer is already set and
+ * the new expiry is within SL_TIMER_LAZY_DELAY ms of the old one, nothing
+ * changes. On expiry the timer is removed, timedout set and the handler
+ * called. O(log n). Returns SL_OK, or SL_ERROR (logged) only when the heap
+ * had to grow past what sl_timer_reserve() reserved and malloc failed.
+ */
+sl_int_t sl_timer_add(sl_loop_t *loop, sl_event_t *ev, sl_msec_t msec);
+
+/* Removes ev's timer if set. O(log n). */
+void sl_timer_del(sl_loop_t *loop, sl_event_t *ev);
+
+/*
+ * Makes room for n timers so sl_timer_add cannot fail below that count.
+ * Returns SL_OK, or SL_ERROR logged.
+ */
+sl_int_t sl_timer_reserve(sl_loop_t *loop, sl_uint_t n);
+
+/* Number of timers set. */
+sl_uint_t sl_timer_count(sl_loop_t *loop);
+
+/*
+ * True when a timer without ev->cancelable is set: a graceful exit waits
+ * for those. Set cancelable before arming the timer. O(n); meant for the
+ * shutdown path.
+ */
+int sl_loop_has_uncancelable_timers(sl_loop_t *loop);
+
+/*
+ * Queues ev to be handled later in this iteration (or the next one, when
+ * posted while posted events run): SL_POSTED_ACCEPT right after
+ * epoll_wait, SL_POSTED_NORMAL last. Posting a posted event is a no-op.
+ */
+void sl_event_post(sl_loop_t *loop, sl_event_t *ev, sl_posted_e queue);
+
+/* Takes ev off its posted queue; no-op when not posted. */
+void sl_event_unpost(sl_event_t *ev);
+
+/*
+ * Wakes the loop from epoll_wait (via its eventfd) and posts every event
+ * registered with sl_loop_wakeup_add. Safe from any thread and from
+ * several at once; wake-ups before the loop runs again coalesce.
+ */
+void sl_loop_wakeup(sl_loop_t *loop);
+
+/*
+ * Registers ev to be posted (SL_POSTED_NORMAL) each time the loop is woken
+ * through sl_loop_wakeup. At most 8 per loop. Returns SL_OK or SL_ERROR
+ * (logged) when full.
+ */
+sl_int_t sl_loop_wakeup_add(sl_loop_t *loop, sl_event_t *ev);
+
+/* Unregisters and unposts ev. */
+void sl_loop_wakeup_del(sl_loop_t *loop, sl_event_t *ev);
+
+/*
+ * Delivers signo to handler(signo, data) on the loop, through a signalfd.
+ * Blocks signo in the calling thread with pthread_sigmask, so call it
+ * from the loop's thread before creating other threads (the thread pool
+ * blocks every signal in its own threads). A second call for signo
+ * replaces the handler. At most 16 signals. Returns SL_OK, or SL_ERROR
+ * logged.
+ */
+sl_int_t sl_loop_signal_add(sl_loop_t *loop, int signo,
+    sl_signal_handler_pt handler, void *data);
+
+#endif /* SL_EVENT_H */

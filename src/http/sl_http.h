@@ -1,0 +1,309 @@
+/*
+ * sl_http.h: the HTTP/1.1 engine's types and its contract with modules
+ * (http layer). A connection owns an sl_http_conn_t (from a per-worker
+ * array parallel to the connection array, so an idle keep-alive
+ * connection costs no allocation); a request owns a pool that dies with
+ * it. Routing picks the server by listen address and Host, then the
+ * location; the location's content module (or its `return`) answers.
+ */
+#ifndef SL_HTTP_H
+#define SL_HTTP_H
+
+#include "sl_core.h"
+#include "sl_cycle.h"
+#include "sl_event.h"
+#include "sl_conns.h"
+#include "sl_http_parse.h"
+
+#define SL_HTTP_MAX_HEADERS      100
+#define SL_HTTP_MAX_MODULES      8
+#define SL_HTTP_MAX_OUT_HEADERS  24
+#define SL_HTTP_CORK_SIZE        16384
+
+typedef struct sl_http_module_s     sl_http_module_t;
+typedef struct sl_http_request_s    sl_http_request_t;
+typedef struct sl_http_server_s     sl_http_server_t;
+typedef struct sl_http_location_s   sl_http_location_t;
+typedef struct sl_http_main_conf_s  sl_http_main_conf_t;
+typedef struct sl_http_conn_s       sl_http_conn_t;
+typedef struct sl_http_worker_s     sl_http_worker_t;
+typedef struct sl_http_access_log_s sl_http_access_log_t;
+
+typedef sl_int_t (*sl_http_handler_pt)(sl_http_request_t *r);
+typedef void (*sl_http_event_pt)(sl_http_request_t *r);
+
+struct sl_http_location_s {
+    sl_str_t                 match;       /* the path, without "= " */
+    unsigned                 exact:1;
+    const sl_http_module_t  *module;      /* NULL: a `return` location */
+    void                    *module_conf;
+    int64_t                  return_status;
+    sl_str_t                 return_body;
+    sl_str_t                 return_location;
+    sl_str_list_t            add_headers; /* "Name: value" */
+    sl_http_server_t        *server;
+    sl_uint_t                line;        /* config line, for messages */
+};
+
+struct sl_http_server_s {
+    sl_str_list_t            listen;
+    sl_str_list_t            server_names;
+    sl_str_t                 root;        /* resolved, no trailing '/' */
+    sl_http_location_t     **locations;   /* exact ones first, then prefix
+                                             ones longest first */
+    sl_uint_t                nlocations;
+    sl_http_main_conf_t     *main;
+};
+
+/* What a listen address serves: stored in sl_listen_t.data. */
+typedef struct {
+    sl_http_server_t       **servers;     /* the first is the default */
+    sl_uint_t                nservers;
+} sl_http_addr_t;
+
+struct sl_http_main_conf_s {
+    sl_msec_t                keepalive_timeout;
+    int64_t                  keepalive_requests;
+    sl_msec_t                client_header_timeout;
+    sl_msec_t                client_body_timeout;
+    sl_msec_t                send_timeout;
+    size_t                   client_max_body_size;   /* 0: no limit */
+    size_t                   client_header_buffer;
+    sl_str_t                 access_log_path;        /* "off": none */
+    sl_str_t                 access_log_format;
+    size_t                   access_log_buffer;
+    sl_msec_t                access_log_flush;
+    sl_http_server_t       **servers;
+    sl_uint_t                nservers;
+    void                    *main_confs[SL_HTTP_MAX_MODULES];
+    sl_cycle_t              *cycle;
+};
+
+/*
+ * The contract between the engine and a module (STYLE.md section 2). A
+ * module is found by `name` inside a location; `main_name`, when set, is
+ * a group or list of the http block it parses (e.g. "upstreams").
+ */
+struct sl_http_module_s {
+    const char              *name;
+    const sl_conf_field_t   *fields;       /* its location block */
+    size_t                   conf_size;
+    /* Defaults before fields are read. NULL: zeroed is the default. */
+    void                   (*conf_init)(void *conf);
+    /* Rules across fields, after they are read; may resolve names. */
+    sl_int_t               (*conf_check)(sl_conf_t *cf, sl_conf_node_t *node,
+                                         sl_http_location_t *loc, void *conf);
+    const char              *main_name;
+    sl_int_t               (*main_parse)(sl_conf_t *cf, sl_conf_node_t *node,
+                                         sl_http_main_conf_t *mcf,
+                                         void **main_conf);
+    sl_int_t               (*init_worker)(sl_http_worker_t *w, void *main_conf);
+    void                   (*exit_worker)(sl_http_worker_t *w, void *main_conf);
+    sl_http_handler_pt       handler;
+};
+
+/* The modules compiled in, NULL-terminated (modules/sl_modules.c). */
+extern const sl_http_module_t *const  sl_http_modules[];
+
+/* One per worker process. */
+struct sl_http_worker_s {
+    sl_cycle_t              *cycle;
+    sl_http_main_conf_t     *main;
+    sl_loop_t               *loop;
+    sl_conns_t              *conns;
+    sl_http_conn_t          *hconns;       /* parallel to conns->conns */
+    sl_http_access_log_t    *access_log;
+    sl_queue_t               idle;         /* idle keep-alive connections */
+    sl_queue_t               free_buffers; /* client_header_buffer sized */
+    sl_uint_t                nfree_buffers;
+    sl_queue_t               free_corks;   /* SL_HTTP_CORK_SIZE */
+    sl_uint_t                nfree_corks;
+    sl_uint_t                index;
+    sl_uint_t                slot;
+    sl_event_t               heartbeat;
+    sl_event_t               shutdown_timer;
+    void                    *module_worker[SL_HTTP_MAX_MODULES];
+    unsigned                 shutting_down:1;
+    void                    *thread_pool;  /* sl_thread_pool_t, or NULL */
+};
+
+/* The worker this process runs (one per process). */
+extern sl_http_worker_t  *sl_http_worker;
+
+struct sl_http_conn_s {
+    sl_http_addr_t          *addr;
+    sl_http_request_t       *request;      /* the one in progress, or NULL */
+    sl_buf_t                *cork;         /* finished responses to
+                                              pipelined requests, not yet
+                                              written (sl_http_cork.c) */
+    sl_uint_t                requests;     /* served on this connection */
+};
+
+typedef struct {
+    sl_str_t                 name;
+    sl_str_t                 value;
+} sl_http_out_header_t;
+
+struct sl_http_request_s {
+    sl_conn_t               *c;
+    sl_http_conn_t          *hc;
+    sl_pool_t               *pool;
+    sl_http_main_conf_t     *main;
+    sl_http_server_t        *server;
+    sl_http_location_t      *loc;
+
+    sl_http_head_t           head;
+    sl_http_parse_t          parse;
+    sl_http_header_t         headers[SL_HTTP_MAX_HEADERS];
+    size_t                   head_len;     /* bytes of the head in buffer */
+    sl_str_t                 uri;          /* decoded, normalised path */
+    unsigned                 uri_flags;    /* SL_HTTP_PATH_* */
+    sl_str_t                 host;         /* effective host, for logs */
+
+    /* The response. */
+    int                      status;
+    sl_str_t                 status_line;  /* "404 Not Found": optional */
+    sl_str_t                 content_type;
+    off_t                    content_length;   /* -1: unknown (chunked) */
+    time_t                   last_modified;    /* -1: none */
+    sl_str_t                 etag;
+    sl_str_t                 location;
+    sl_http_out_header_t     out_headers[SL_HTTP_MAX_OUT_HEADERS];
+    sl_uint_t                nout_headers;
+    sl_chain_t              *out;          /* not yet written */
+    off_t                    bytes_sent;   /* header and body */
+    off_t                    header_bytes;
+
+    /* The request body, read by sl_http_body_read. */
+    int64_t                  body_left;    /* Content-Length bytes unread */
+    sl_http_chunked_t        chunked;
+    off_t                    body_received;
+    u_char                  *body_pos;     /* unread body bytes that came */
+    u_char                  *body_last;    /*   with the head (buffer) */
+    int                      body_status;  /* 400, 408, 413 after an error */
+
+    sl_msec_t                start_msec;
+    sl_uint_t                count;        /* references: async work */
+    sl_http_event_pt         read_handler;  /* module: body bytes came */
+    sl_http_event_pt         write_handler; /* module: output drained */
+    void                    *ctx;          /* the content module's */
+    const char              *upstream_addr;   /* for the access log */
+    int                      upstream_status;
+    sl_msec_t                upstream_time;
+
+    unsigned                 header_only:1;    /* HEAD, 204, 304 */
+    unsigned                 header_sent:1;
+    unsigned                 keepalive:1;
+    unsigned                 chunked_out:1;
+    unsigned                 last_sent:1;      /* the last buffer queued */
+    unsigned                 finalized:1;
+    unsigned                 body_done:1;
+    unsigned                 continue_sent:1;
+    unsigned                 error_page:1;
+    unsigned                 sendfile_ok:1;
+};
+
+/* Request ------------------------------------------------------------- */
+
+/*
+ * Ends the request from a module: rc is SL_OK (the response is complete
+ * or queued), SL_ERROR (close the connection: nothing sane can be sent),
+ * or an HTTP status >= 300 when no header was sent yet (the engine sends
+ * its standard response). Drops one reference (r->count); the request is
+ * freed when the output is written and no reference is left.
+ */
+void sl_http_finalize(sl_http_request_t *r, sl_int_t rc);
+
+/* Response ------------------------------------------------------------ */
+
+/*
+ * Adds a response header; name and value must live as long as the
+ * request (the pool, the config or a literal). SL_OK or SL_ERROR (full).
+ */
+sl_int_t sl_http_header_add(sl_http_request_t *r, const char *name,
+    sl_str_t value);
+
+/*
+ * Queues the status line and headers for r->status, r->content_type,
+ * r->content_length (-1: chunked for HTTP/1.1, else close), validators,
+ * Date, Server, Connection and the location's add_headers. With HEAD, 204
+ * or 304 no body follows. Returns SL_OK or SL_ERROR (out of memory).
+ */
+sl_int_t sl_http_send_header(sl_http_request_t *r);
+
+/*
+ * Queues the chain in (memory or file buffers, in the request pool; a
+ * buffer with last_buf ends the body) and writes what the socket takes.
+ * Returns SL_OK when everything queued is written, SL_AGAIN when some is
+ * left (r->write_handler is called once it drained), or SL_ERROR (the
+ * connection failed; finalize with SL_ERROR).
+ */
+sl_int_t sl_http_output(sl_http_request_t *r, sl_chain_t *in);
+
+/*
+ * Sends a complete small response with a short HTML (or the given) body:
+ * for errors and `return`. Finalizes nothing; returns like sl_http_output.
+ */
+sl_int_t sl_http_send_simple(sl_http_request_t *r, int status,
+    const sl_str_t *body, const char *content_type);
+
+/* "404 Not Found" for status, or NULL when we do not know the code. */
+const char *sl_http_status_text(int status);
+
+/* Body ---------------------------------------------------------------- */
+
+/*
+ * True when the request has a body (Content-Length > 0 or chunked).
+ */
+int sl_http_has_body(sl_http_request_t *r);
+
+/*
+ * Reads up to size decoded body bytes into buf. Returns the count (> 0),
+ * 0 at the end of the body, SL_AGAIN (r->read_handler runs when more
+ * arrives), or SL_ERROR with r->body_status (400 bad chunk, 408 timeout,
+ * 413 over client_max_body_size, 400 for a client that vanished). Sends
+ * 100 Continue first when the client asked for it.
+ */
+ssize_t sl_http_body_read(sl_http_request_t *r, u_char *buf, size_t size);
+
+/* Engine internals shared by the http files -------------------------- */
+
+sl_int_t sl_http_conf_block_parse(sl_conf_t *cf, sl_conf_node_t *node,
+    sl_cycle_t *cycle);
+extern int  sl_http_conf_block_index;
+
+sl_http_server_t *sl_http_route_server(sl_http_addr_t *addr,
+    const sl_str_t *host);
+sl_http_location_t *sl_http_route_location(sl_http_server_t *srv,
+    const sl_str_t *uri);
+
+void sl_http_conn_init(sl_conn_t *c, void *listen_data);
+void sl_http_request_start(sl_http_request_t *r);
+void sl_http_conn_request_done(sl_http_request_t *r);
+void sl_http_conn_close(sl_conn_t *c);
+void sl_http_request_write_handler(sl_event_t *ev);
+sl_int_t sl_http_output_flush(sl_http_request_t *r);
+void sl_http_body_discard(sl_http_request_t *r);
+void sl_http_body_read_handler(sl_event_t *ev);
+
+/* Corking pipelined responses (sl_http_cork.c). */
+sl_int_t sl_http_cork_take(sl_http_request_t *r);
+sl_int_t sl_http_cork_flush(sl_conn_t *c);
+void sl_http_cork_release(sl_conn_t *c);
+void sl_http_cork_consumed(sl_conn_t *c, size_t n);
+
+/* Access log (sl_http_access_log.c). */
+sl_int_t sl_http_access_log_check(const sl_str_t *format, char *err,
+    size_t errsize);
+sl_http_access_log_t *sl_http_access_log_open(sl_http_main_conf_t *main,
+    sl_loop_t *loop, sl_log_t *log);
+void sl_http_access_log_write(sl_http_access_log_t *al, sl_http_request_t *r);
+void sl_http_access_log_flush(sl_http_access_log_t *al);
+void sl_http_access_log_reopen(sl_http_access_log_t *al);
+void sl_http_access_log_close(sl_http_access_log_t *al);
+
+/* Worker (sl_http_worker.c): the entry the master forks into. */
+int sl_http_worker_main(sl_cycle_t *cycle, sl_uint_t index, sl_uint_t slot);
+sl_int_t sl_http_register(void);
+
+#endif /* SL_HTTP_H */

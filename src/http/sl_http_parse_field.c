@@ -1,0 +1,373 @@
+/*
+ * sl_http_parse_field.c: the header fields the engine needs, digested as
+ * each field line completes (http layer, pure), and the host grammar that
+ * the Host field and absolute- and authority-form targets share. Part of
+ * the request head parser: sl_http_parse.c calls in here; the rules are
+ * in sl_http_parse.h.
+ */
+#include "sl_core.h"
+#include "sl_http_parse.h"
+
+
+static sl_int_t sl_http_parse_host_name(const u_char *p, size_t n);
+static sl_int_t sl_http_parse_host_ipv6(const u_char *p, size_t n);
+static sl_int_t sl_http_parse_port(const u_char *p, size_t n, unsigned *port);
+static int sl_http_parse_field_host(sl_http_head_t *head, const sl_str_t *v,
+    const char **error);
+static int sl_http_parse_field_length(sl_http_head_t *head,
+    const sl_str_t *v, const char **error);
+static int sl_http_parse_field_te(sl_http_parse_t *st, sl_http_head_t *head,
+    const sl_str_t *v, const char **error);
+static int sl_http_parse_field_connection(sl_http_head_t *head,
+    const sl_str_t *v, const char **error);
+static int sl_http_parse_list_next(sl_str_t *rest, sl_str_t *elem);
+static int sl_http_parse_is_token(const sl_str_t *s);
+
+
+int
+sl_http_parse_field(sl_http_parse_t *st, sl_http_head_t *head,
+    const sl_http_header_t *h, const char **error)
+{
+    const sl_str_t  *n;
+
+    n = &h->name;
+    switch (n->len) {
+    case 4:
+        if (sl_http_parse_eq(n, "host", 4)) {
+            return sl_http_parse_field_host(head, &h->value, error);
+        }
+        return 0;
+    case 6:
+        if (sl_http_parse_eq(n, "expect", 6)) {
+            if (sl_http_parse_eq(&h->value, "100-continue", 12)) {
+                head->expect_continue = 1;
+            } else {
+                head->expect_other = 1;
+            }
+        }
+        return 0;
+    case 7:
+        if (sl_http_parse_eq(n, "upgrade", 7)) {
+            head->upgrade = 1;
+        }
+        return 0;
+    case 10:
+        if (sl_http_parse_eq(n, "connection", 10)) {
+            return sl_http_parse_field_connection(head, &h->value, error);
+        }
+        return 0;
+    case 14:
+        if (sl_http_parse_eq(n, "content-length", 14)) {
+            return sl_http_parse_field_length(head, &h->value, error);
+        }
+        return 0;
+    case 17:
+        if (sl_http_parse_eq(n, "transfer-encoding", 17)) {
+            return sl_http_parse_field_te(st, head, &h->value, error);
+        }
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+
+/*
+ * OR-ing 0x20 lowercases a letter; the only other bytes it maps onto a
+ * letter, a digit or "-" are CTLs (0x0D to "-", 0x10-0x19 to a digit),
+ * which no name, token, scheme or field value that reaches here holds.
+ */
+int
+sl_http_parse_eq(const sl_str_t *s, const char *lc, size_t n)
+{
+    size_t  i;
+
+    if (s->len != n) {
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        if ((s->data[i] | 0x20) != (u_char) lc[i]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+
+static int
+sl_http_parse_field_host(sl_http_head_t *head, const sl_str_t *v,
+    const char **error)
+{
+    sl_str_t  host;
+    unsigned  port;
+
+    if (++head->host_count > 1) {
+        *error = "duplicate Host";
+        return 400;
+    }
+    if (sl_http_parse_host(v->data, v->len, &host, &port) != SL_OK) {
+        *error = "invalid Host";
+        return 400;
+    }
+    /* RFC 9112 3.2.2: the host of an absolute target wins. */
+    if (head->target_form == SL_HTTP_TARGET_ORIGIN
+        || head->target_form == SL_HTTP_TARGET_ASTERISK)
+    {
+        head->host = host;
+        head->port = port;
+    }
+    return 0;
+}
+
+
+/* 1*DIGIT up to INT64_MAX; one field only (see the header comment). */
+static int
+sl_http_parse_field_length(sl_http_head_t *head, const sl_str_t *v,
+    const char **error)
+{
+    int64_t  n;
+    size_t   i;
+    int      d;
+
+    if (head->content_length >= 0) {
+        *error = "duplicate Content-Length";
+        return 400;
+    }
+    *error = "invalid Content-Length";
+    if (v->len == 0) {
+        return 400;
+    }
+    n = 0;
+    for (i = 0; i < v->len; i++) {
+        d = v->data[i] - '0';
+        if (d < 0 || d > 9) {
+            return 400;
+        }
+        if (n > (INT64_MAX - d) / 10) {
+            return 400;
+        }
+        n = n * 10 + d;
+    }
+    head->content_length = n;
+    return 0;
+}
+
+
+/*
+ * Each coding of each Transfer-Encoding field, in order. Nothing may
+ * follow chunked, not even a second chunked; what comes before it is
+ * remembered for a 501 once the head is complete.
+ */
+static int
+sl_http_parse_field_te(sl_http_parse_t *st, sl_http_head_t *head,
+    const sl_str_t *v, const char **error)
+{
+    sl_str_t  rest, coding;
+    int       chunked;
+
+    head->te = 1;
+    rest = *v;
+    while (sl_http_parse_list_next(&rest, &coding)) {
+        if (!sl_http_parse_is_token(&coding)) {
+            *error = "invalid Transfer-Encoding";
+            return 400;
+        }
+        chunked = sl_http_parse_eq(&coding, "chunked", 7);
+        if (head->chunked) {
+            *error = chunked ? "chunked applied twice"
+                             : "chunked is not the final transfer coding";
+            return 400;
+        }
+        if (chunked) {
+            head->chunked = 1;
+        } else {
+            st->te_other = 1;
+        }
+    }
+    return 0;
+}
+
+
+/* Connection options; empty list elements are ignored (RFC 9110 5.6.1). */
+static int
+sl_http_parse_field_connection(sl_http_head_t *head, const sl_str_t *v,
+    const char **error)
+{
+    sl_str_t  rest, opt;
+
+    rest = *v;
+    while (sl_http_parse_list_next(&rest, &opt)) {
+        if (opt.len == 0) {
+            continue;
+        }
+        if (!sl_http_parse_is_token(&opt)) {
+            *error = "invalid Connection";
+            return 400;
+        }
+        if (sl_http_parse_eq(&opt, "close", 5)) {
+            head->conn_close = 1;
+        } else if (sl_http_parse_eq(&opt, "keep-alive", 10)) {
+            head->conn_keep_alive = 1;
+        } else if (sl_http_parse_eq(&opt, "upgrade", 7)) {
+            head->conn_upgrade = 1;
+        }
+    }
+    return 0;
+}
+
+
+/*
+ * Takes the next element of a comma-separated list off rest, OWS trimmed
+ * (it may be empty). Returns 0 once the list is used up; rest->data is
+ * NULL from then on.
+ */
+static int
+sl_http_parse_list_next(sl_str_t *rest, sl_str_t *elem)
+{
+    u_char  *p, *e, *comma;
+
+    if (rest->data == NULL) {
+        return 0;
+    }
+    p = rest->data;
+    e = p + rest->len;
+    comma = rest->len ? memchr(p, ',', rest->len) : NULL;
+    if (comma != NULL) {
+        rest->data = comma + 1;
+        rest->len = e - comma - 1;
+        e = comma;
+    } else {
+        rest->data = NULL;
+        rest->len = 0;
+    }
+    while (p < e && (*p == ' ' || *p == '\t')) {
+        p++;
+    }
+    while (e > p && (e[-1] == ' ' || e[-1] == '\t')) {
+        e--;
+    }
+    elem->data = p;
+    elem->len = e - p;
+    return 1;
+}
+
+
+static int
+sl_http_parse_is_token(const sl_str_t *s)
+{
+    size_t  i;
+
+    if (s->len == 0) {
+        return 0;
+    }
+    for (i = 0; i < s->len; i++) {
+        if (!sl_http_is(s->data[i], SL_HTTP_C_TCHAR)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+
+sl_int_t
+sl_http_parse_host(const u_char *p, size_t n, sl_str_t *host, unsigned *port)
+{
+    const u_char  *e;
+    size_t         hl;
+
+    if (n == 0) {
+        return SL_ERROR;
+    }
+    if (p[0] == '[') {
+        e = memchr(p, ']', n);
+        if (e == NULL) {
+            return SL_ERROR;
+        }
+        hl = e - p + 1;
+        if (sl_http_parse_host_ipv6(p + 1, hl - 2) != SL_OK) {
+            return SL_ERROR;
+        }
+    } else {
+        e = memchr(p, ':', n);
+        hl = e ? (size_t) (e - p) : n;
+        if (sl_http_parse_host_name(p, hl) != SL_OK) {
+            return SL_ERROR;
+        }
+    }
+
+    *port = 0;
+    if (hl < n) {
+        if (p[hl] != ':'
+            || sl_http_parse_port(p + hl + 1, n - hl - 1, port) != SL_OK)
+        {
+            return SL_ERROR;
+        }
+    }
+    host->data = (u_char *) p;
+    host->len = hl;
+    return SL_OK;
+}
+
+
+/* Labels of ALPHA DIGIT "-" "_" joined by single dots; a final dot is ok. */
+static sl_int_t
+sl_http_parse_host_name(const u_char *p, size_t n)
+{
+    size_t  i, label;
+
+    if (n == 0) {
+        return SL_ERROR;
+    }
+    label = 0;
+    for (i = 0; i < n; i++) {
+        if (sl_http_is(p[i], SL_HTTP_C_HOST)) {
+            label++;
+        } else if (p[i] == '.' && label > 0) {
+            label = 0;
+        } else {
+            return SL_ERROR;
+        }
+    }
+    return SL_OK;
+}
+
+
+/* The inside of "[...]": exactly an IPv6 address, no zone, no IPvFuture. */
+static sl_int_t
+sl_http_parse_host_ipv6(const u_char *p, size_t n)
+{
+    char             text[INET6_ADDRSTRLEN];
+    struct in6_addr  addr;
+
+    if (n < 2 || n >= sizeof(text)) {
+        return SL_ERROR;
+    }
+    memcpy(text, p, n);
+    text[n] = '\0';
+    return inet_pton(AF_INET6, text, &addr) == 1 ? SL_OK : SL_ERROR;
+}
+
+
+/* 1 to 5 digits, 1 to 65535. */
+static sl_int_t
+sl_http_parse_port(const u_char *p, size_t n, unsigned *port)
+{
+    unsigned  v;
+    size_t    i;
+
+    if (n == 0 || n > 5) {
+        return SL_ERROR;
+    }
+    v = 0;
+    for (i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9') {
+            return SL_ERROR;
+        }
+        v = v * 10 + (p[i] - '0');
+    }
+    if (v == 0 || v > 65535) {
+        return SL_ERROR;
+    }
+    *port = v;
+    return SL_OK;
+}

@@ -1,0 +1,540 @@
+/*
+ * sl_http_response.c: writing responses (http layer). The header is built
+ * into one pool buffer and queued, so a small response leaves with its
+ * body in a single writev; file buffers go out with sendfile. Output that
+ * the socket does not take waits on the write event under send_timeout:
+ * a client that stops reading holds only its own connection.
+ */
+#include "sl_http.h"
+
+#include <sys/sendfile.h>
+
+#define SL_HTTP_IOV_MAX        64
+#define SL_HTTP_SENDFILE_MAX   (8 * 1024 * 1024)   /* per call: fairness */
+
+typedef struct {
+    int          code;
+    const char  *text;
+} sl_http_status_t;
+
+static const sl_http_status_t  sl_http_statuses[] = {
+    { 100, "Continue" }, { 101, "Switching Protocols" },
+    { 200, "OK" }, { 201, "Created" }, { 202, "Accepted" },
+    { 204, "No Content" }, { 206, "Partial Content" },
+    { 301, "Moved Permanently" }, { 302, "Found" }, { 303, "See Other" },
+    { 304, "Not Modified" }, { 307, "Temporary Redirect" },
+    { 308, "Permanent Redirect" },
+    { 400, "Bad Request" }, { 401, "Unauthorized" }, { 403, "Forbidden" },
+    { 404, "Not Found" }, { 405, "Method Not Allowed" },
+    { 408, "Request Timeout" }, { 409, "Conflict" }, { 410, "Gone" },
+    { 411, "Length Required" }, { 412, "Precondition Failed" },
+    { 413, "Content Too Large" }, { 414, "URI Too Long" },
+    { 415, "Unsupported Media Type" }, { 416, "Range Not Satisfiable" },
+    { 417, "Expectation Failed" }, { 421, "Misdirected Request" },
+    { 426, "Upgrade Required" }, { 429, "Too Many Requests" },
+    { 431, "Request Header Fields Too Large" },
+    { 500, "Internal Server Error" }, { 501, "Not Implemented" },
+    { 502, "Bad Gateway" }, { 503, "Service Unavailable" },
+    { 504, "Gateway Timeout" }, { 505, "HTTP Version Not Supported" },
+    { 0, NULL }
+};
+
+static u_char *sl_http_header_line(u_char *p, const char *name,
+    const u_char *value, size_t len);
+static size_t sl_http_header_size(sl_http_request_t *r);
+static sl_int_t sl_http_output_chunked(sl_http_request_t *r,
+    sl_chain_t **in);
+static ssize_t sl_http_writev(sl_conn_t *c, sl_chain_t *cl);
+static ssize_t sl_http_sendfile(sl_conn_t *c, sl_buf_t *b);
+static sl_chain_t *sl_http_chain_advance(sl_chain_t *cl, size_t n);
+
+
+const char *
+sl_http_status_text(int status)
+{
+    const sl_http_status_t  *s;
+
+    for (s = sl_http_statuses; s->code; s++) {
+        if (s->code == status) {
+            return s->text;
+        }
+    }
+    return NULL;
+}
+
+
+sl_int_t
+sl_http_header_add(sl_http_request_t *r, const char *name, sl_str_t value)
+{
+    sl_http_out_header_t  *h;
+
+    if (r->nout_headers == SL_HTTP_MAX_OUT_HEADERS) {
+        sl_log_error(SL_LOG_ERR, r->c->log, 0, "too many response headers");
+        return SL_ERROR;
+    }
+    h = &r->out_headers[r->nout_headers++];
+    h->name.data = (u_char *) name;
+    h->name.len = strlen(name);
+    h->value = value;
+    return SL_OK;
+}
+
+
+static u_char *
+sl_http_header_line(u_char *p, const char *name, const u_char *value,
+    size_t len)
+{
+    p = sl_cpymem(p, name, strlen(name));
+    *p++ = ':';
+    *p++ = ' ';
+    p = sl_cpymem(p, value, len);
+    *p++ = '\r';
+    *p++ = '\n';
+    return p;
+}
+
+
+/* An upper bound of the header's size, so it is built in one buffer. */
+static size_t
+sl_http_header_size(sl_http_request_t *r)
+{
+    size_t     n;
+    sl_uint_t  i;
+
+    n = 256 + r->content_type.len + r->etag.len + r->location.len
+        + SL_HTTP_TIME_LEN + r->status_line.len;
+    for (i = 0; i < r->nout_headers; i++) {
+        n += r->out_headers[i].name.len + r->out_headers[i].value.len + 4;
+    }
+    if (r->loc) {
+        for (i = 0; i < r->loc->add_headers.n; i++) {
+            n += r->loc->add_headers.items[i].len + 2;
+        }
+    }
+    return n;
+}
+
+
+sl_int_t
+sl_http_send_header(sl_http_request_t *r)
+{
+    sl_buf_t     *b;
+    sl_chain_t   *cl;
+    u_char       *p, num[24];
+    const char   *text;
+    sl_uint_t     i;
+    int           status;
+
+    status = r->status ? r->status : 200;
+    if (status == 204 || status == 304 || (status >= 100 && status < 200)) {
+        r->header_only = 1;
+    }
+    b = sl_buf_create_temp(r->pool, sl_http_header_size(r));
+    cl = b ? sl_chain_alloc(r->pool, b) : NULL;
+    if (cl == NULL) {
+        return SL_ERROR;
+    }
+    p = b->last;
+    if (r->status_line.len) {
+        p = sl_slprintf(p, b->end, "HTTP/1.1 %.*s\r\n",
+                        (int) r->status_line.len, r->status_line.data);
+    } else {
+        text = sl_http_status_text(status);
+        p = sl_slprintf(p, b->end, "HTTP/1.1 %d %s\r\n", status,
+                        text ? text : "Unknown");
+    }
+    p = sl_cpymem(p, "Server: sluice\r\nDate: ", 22);
+    p = sl_cpymem(p, sl_cached_http_time.data, sl_cached_http_time.len);
+    *p++ = '\r';
+    *p++ = '\n';
+    if (r->content_type.len) {
+        p = sl_http_header_line(p, "Content-Type", r->content_type.data,
+                                r->content_type.len);
+    }
+    if (status >= 200 && status != 204 && status != 304) {
+        if (r->content_length >= 0) {
+            p = sl_http_header_line(p, "Content-Length", num,
+                                    (size_t) (sl_utoa(num,
+                                    (uint64_t) r->content_length) - num));
+        } else if (r->head.http_minor >= 1) {
+            r->chunked_out = 1;
+            p = sl_cpymem(p, "Transfer-Encoding: chunked\r\n", 28);
+        } else {
+            r->keepalive = 0;   /* HTTP/1.0: the close ends the body */
+        }
+    }
+    if (r->last_modified >= 0) {
+        p = sl_cpymem(p, "Last-Modified: ", 15);
+        p = sl_time_http(p, r->last_modified);
+        *p++ = '\r';
+        *p++ = '\n';
+    }
+    if (r->etag.len) {
+        p = sl_http_header_line(p, "ETag", r->etag.data, r->etag.len);
+    }
+    if (r->location.len) {
+        p = sl_http_header_line(p, "Location", r->location.data,
+                                r->location.len);
+    }
+    for (i = 0; i < r->nout_headers; i++) {
+        p = sl_http_header_line(p, (const char *) r->out_headers[i].name.data,
+                                r->out_headers[i].value.data,
+                                r->out_headers[i].value.len);
+    }
+    if (r->loc) {
+        for (i = 0; i < r->loc->add_headers.n; i++) {
+            p = sl_cpymem(p, r->loc->add_headers.items[i].data,
+                          r->loc->add_headers.items[i].len);
+            *p++ = '\r';
+            *p++ = '\n';
+        }
+    }
+    if (!r->keepalive) {
+        p = sl_cpymem(p, "Connection: close\r\n", 19);
+    } else if (r->head.http_minor == 0) {
+        p = sl_cpymem(p, "Connection: keep-alive\r\n", 24);
+    }
+    *p++ = '\r';
+    *p++ = '\n';
+    b->last = p;
+    r->header_bytes = p - b->pos;
+    r->header_sent = 1;
+    r->status = status;
+
+    cl->next = r->out;   /* nothing may precede the header */
+    r->out = cl;
+    return SL_OK;
+}
+
+
+sl_int_t
+sl_http_send_simple(sl_http_request_t *r, int status, const sl_str_t *body,
+    const char *content_type)
+{
+    sl_buf_t    *b;
+    sl_chain_t  *cl;
+    const char  *text;
+    size_t       size;
+
+    r->status = status;
+    text = sl_http_status_text(status);
+    if (body == NULL && status >= 300 && status != 304) {
+        size = 160 + (text ? strlen(text) : 0);
+        b = sl_buf_create_temp(r->pool, size);
+        if (b == NULL) {
+            return SL_ERROR;
+        }
+        b->last = sl_slprintf(b->last, b->end,
+                              "<!DOCTYPE html>\n<html><head><title>%d %s"
+                              "</title></head>\n<body><h1>%d %s</h1></body>"
+                              "</html>\n", status, text ? text : "",
+                              status, text ? text : "");
+        sl_str_set(&r->content_type, "text/html");
+    } else {
+        b = sl_buf_calloc(r->pool);
+        if (b == NULL) {
+            return SL_ERROR;
+        }
+        if (body && body->len) {
+            b->pos = body->data;
+            b->last = body->data + body->len;
+            b->memory = 1;
+        }
+        if (content_type && body && body->len) {
+            r->content_type.data = (u_char *) content_type;
+            r->content_type.len = strlen(content_type);
+        }
+    }
+    b->last_buf = 1;
+    r->content_length = b->last - b->pos;
+    cl = sl_chain_alloc(r->pool, b);
+    if (cl == NULL || sl_http_send_header(r) != SL_OK) {
+        return SL_ERROR;
+    }
+    return sl_http_output(r, cl);
+}
+
+
+sl_int_t
+sl_http_output(sl_http_request_t *r, sl_chain_t *in)
+{
+    sl_chain_t  **last, *cl;
+
+    if (in && r->header_only) {
+        /* HEAD, 204, 304: the headers say what a body would be; none
+         * follows. Only whether this was the last buffer matters. */
+        for (cl = in; cl; cl = cl->next) {
+            r->last_sent |= cl->buf->last_buf;
+        }
+        in = NULL;
+    }
+    if (in && r->chunked_out && sl_http_output_chunked(r, &in) != SL_OK) {
+        return SL_ERROR;
+    }
+    for (last = &r->out; *last; last = &(*last)->next) {
+        /* append */
+    }
+    *last = in;
+    return sl_http_output_flush(r);
+}
+
+
+/* Frames the body in chunks: size line before, CRLF after each buffer. */
+static sl_int_t
+sl_http_output_chunked(sl_http_request_t *r, sl_chain_t **in)
+{
+    sl_chain_t  *cl, *head, **tail, *pre, *post;
+    sl_buf_t    *b;
+    off_t        size;
+    int          last;
+
+    head = NULL;
+    tail = &head;
+    for (cl = *in; cl; cl = cl->next) {
+        size = sl_buf_size(cl->buf);
+        last = cl->buf->last_buf;
+        if (size > 0) {
+            b = sl_buf_create_temp(r->pool, 20);
+            pre = b ? sl_chain_alloc(r->pool, b) : NULL;
+            if (pre == NULL) {
+                return SL_ERROR;
+            }
+            b->last = sl_slprintf(b->last, b->end, "%llx\r\n",
+                                  (unsigned long long) size);
+            *tail = pre;
+            tail = &pre->next;
+            post = sl_chain_alloc(r->pool, cl->buf);
+            if (post == NULL) {
+                return SL_ERROR;
+            }
+            *tail = post;
+            tail = &post->next;
+        }
+        b = sl_buf_calloc(r->pool);
+        post = b ? sl_chain_alloc(r->pool, b) : NULL;
+        if (post == NULL) {
+            return SL_ERROR;
+        }
+        b->memory = 1;
+        if (last) {
+            b->pos = (u_char *) (size > 0 ? "\r\n0\r\n\r\n" : "0\r\n\r\n");
+        } else if (size > 0) {
+            b->pos = (u_char *) "\r\n";
+        }
+        b->last = b->pos ? b->pos + strlen((const char *) b->pos) : NULL;
+        b->last_buf = last;
+        if (b->pos) {
+            *tail = post;
+            tail = &post->next;
+        }
+    }
+    *in = head;
+    return SL_OK;
+}
+
+
+/*
+ * Writes r->out until it is empty or the socket is full. Returns SL_OK
+ * (all written), SL_AGAIN (the write event continues, under send_timeout)
+ * or SL_ERROR (logged at info: the client went away).
+ */
+sl_int_t
+sl_http_output_flush(sl_http_request_t *r)
+{
+    sl_http_worker_t  *w;
+    sl_conn_t         *c;
+    sl_chain_t        *cl;
+    ssize_t            n;
+
+    w = sl_http_worker;
+    c = r->c;
+    if (r->out && sl_http_cork_take(r) == SL_OK) {
+        return SL_OK;   /* goes out with a later response */
+    }
+    while (r->out) {
+        cl = r->out;
+        if (cl->buf->last_buf) {
+            r->last_sent = 1;
+        }
+        if (sl_buf_size(cl->buf) == 0) {
+            r->out = cl->next;
+            continue;
+        }
+        if (cl->buf->in_file && r->hc->cork) {
+            n = sl_http_cork_flush(c);   /* corked bytes go first */
+            n = n == SL_OK ? sl_http_sendfile(c, cl->buf) : n;
+        } else {
+            n = cl->buf->in_file ? sl_http_sendfile(c, cl->buf)
+                                 : sl_http_writev(c, cl);
+        }
+        if (n == SL_ERROR) {
+            return SL_ERROR;
+        }
+        if (n == SL_AGAIN) {
+            c->write.handler = sl_http_request_write_handler;
+            (void) sl_timer_add(w->loop, &c->write, r->main->send_timeout);
+            return SL_AGAIN;
+        }
+        r->bytes_sent += n;
+        r->out = cl->buf->in_file ? r->out : sl_http_chain_advance(cl,
+                                                                  (size_t) n);
+        if (r->out && r->out->buf->in_file
+            && r->out->buf->file_pos == r->out->buf->file_last)
+        {
+            r->out = r->out->next;
+        }
+    }
+    if (c->write.timer_set) {
+        sl_timer_del(w->loop, &c->write);
+    }
+    return SL_OK;
+}
+
+
+/*
+ * Drops n written bytes from the memory buffers at the chain's head and
+ * returns the first link with bytes left (or a file buffer, or NULL).
+ * Buffers handed to sl_http_output are the request's: their pos moves.
+ */
+static sl_chain_t *
+sl_http_chain_advance(sl_chain_t *cl, size_t n)
+{
+    size_t  size;
+
+    for (; cl && !cl->buf->in_file; cl = cl->next) {
+        size = (size_t) (cl->buf->last - cl->buf->pos);
+        if (n < size) {
+            cl->buf->pos += n;
+            return cl;
+        }
+        n -= size;
+        cl->buf->pos = cl->buf->last;
+    }
+    return cl;
+}
+
+
+/*
+ * One writev over the memory buffers at the chain's head, led by the
+ * connection's corked responses if any. Returns the bytes of the chain
+ * written (the cork's share is consumed here), or SL_AGAIN / SL_ERROR.
+ */
+static ssize_t
+sl_http_writev(sl_conn_t *c, sl_chain_t *cl)
+{
+    struct iovec     iov[SL_HTTP_IOV_MAX];
+    sl_http_conn_t  *hc;
+    size_t           corked;
+    int              n;
+    ssize_t          sent;
+    sl_err_t         err;
+
+    hc = c->data;
+    n = 0;
+    corked = 0;
+    if (hc->cork && hc->cork->last > hc->cork->pos) {
+        corked = (size_t) (hc->cork->last - hc->cork->pos);
+        iov[n].iov_base = hc->cork->pos;
+        iov[n].iov_len = corked;
+        n++;
+    }
+    for (; cl && n < SL_HTTP_IOV_MAX && !cl->buf->in_file; cl = cl->next) {
+        if (cl->buf->last == cl->buf->pos) {
+            continue;
+        }
+        iov[n].iov_base = cl->buf->pos;
+        iov[n].iov_len = (size_t) (cl->buf->last - cl->buf->pos);
+        n++;
+    }
+    if (n == 0) {
+        return 0;
+    }
+    sent = writev(c->fd, iov, n);
+    if (sent >= 0 && corked) {
+        sl_http_cork_consumed(c, sl_min((size_t) sent, corked));
+        if ((size_t) sent <= corked) {
+            c->write.ready = 0;   /* short: the socket is full */
+            return (size_t) sent < corked ? SL_AGAIN : 0;
+        }
+        return sent - (ssize_t) corked;
+    }
+    if (sent >= 0) {
+        return sent;
+    }
+    err = errno;
+    if (err == EAGAIN || err == EINTR) {
+        c->write.ready = 0;
+        return SL_AGAIN;
+    }
+    c->write.error = 1;
+    sl_log_error(SL_LOG_INFO, c->log, err, "writev() failed");
+    return SL_ERROR;
+}
+
+
+static ssize_t
+sl_http_sendfile(sl_conn_t *c, sl_buf_t *b)
+{
+    off_t     off;
+    size_t    size;
+    ssize_t   sent;
+    sl_err_t  err;
+
+    off = b->file_pos;
+    size = (size_t) sl_min(b->file_last - b->file_pos,
+                           (off_t) SL_HTTP_SENDFILE_MAX);
+    sent = sendfile(c->fd, b->fd, &off, size);
+    if (sent > 0) {
+        b->file_pos = off;
+        return sent;
+    }
+    if (sent == 0) {
+        sl_log_error(SL_LOG_ERR, c->log, 0, "sendfile() sent nothing: the "
+                     "file shrank while being sent");
+        return SL_ERROR;
+    }
+    err = errno;
+    if (err == EAGAIN || err == EINTR) {
+        c->write.ready = 0;
+        return SL_AGAIN;
+    }
+    c->write.error = 1;
+    sl_log_error(SL_LOG_INFO, c->log, err, "sendfile() failed");
+    return SL_ERROR;
+}
+
+
+void
+sl_http_request_write_handler(sl_event_t *ev)
+{
+    sl_conn_t          *c;
+    sl_http_conn_t     *hc;
+    sl_http_request_t  *r;
+    sl_int_t            rc;
+
+    c = ev->data;
+    hc = c->data;
+    r = hc->request;
+    if (r == NULL) {
+        return;
+    }
+    if (ev->timedout) {
+        sl_log_error(SL_LOG_INFO, c->log, 0, "client timed out while "
+                     "reading the response");
+        sl_http_finalize(r, SL_ERROR);
+        return;
+    }
+    rc = sl_http_output_flush(r);
+    if (rc == SL_AGAIN) {
+        return;
+    }
+    if (rc == SL_ERROR) {
+        sl_http_finalize(r, SL_ERROR);
+        return;
+    }
+    if (r->finalized) {
+        sl_http_conn_request_done(r);
+    } else if (r->write_handler) {
+        r->write_handler(r);
+    }
+}

@@ -1,0 +1,290 @@
+/*
+ * sl_http_worker.c: a worker process's life (http layer): the entry the
+ * master forks into. It builds the loop, the connection array, the accept
+ * strategy, the access log and the modules' worker state, tells the
+ * master it accepts, runs the loop, and drains on QUIT: no new clients,
+ * every response says Connection: close, idle keep-alive connections are
+ * answered once more rather than cut under a request in flight, and
+ * shutdown_timeout bounds it all.
+ */
+#include "sl_http.h"
+#include "sl_accept.h"
+#include "sl_thread_pool.h"
+#include "sl_process.h"
+#include "sl_signal.h"
+#include "sl_shm.h"
+
+#define SL_HTTP_HEARTBEAT  1000
+
+sl_http_worker_t  *sl_http_worker;
+
+static sl_int_t sl_http_worker_init(sl_http_worker_t *w, sl_cycle_t *cycle);
+static sl_int_t sl_http_worker_listen(sl_http_worker_t *w);
+static sl_int_t sl_http_worker_modules(sl_http_worker_t *w);
+static void sl_http_worker_signal(int signo, void *data);
+static void sl_http_worker_shutdown(sl_http_worker_t *w);
+static void sl_http_worker_heartbeat(sl_event_t *ev);
+static void sl_http_worker_deadline(sl_event_t *ev);
+static void sl_http_worker_exit(sl_http_worker_t *w);
+static void sl_http_worker_accept(sl_conn_t *c, void *listen_data);
+
+static sl_accept_t  *sl_http_worker_acceptor;
+
+
+sl_int_t
+sl_http_register(void)
+{
+    static const sl_cycle_block_t  block = {
+        "http", sl_http_conf_block_parse, 1
+    };
+
+    sl_http_conf_block_index = sl_cycle_block_register(&block);
+    return sl_http_conf_block_index < 0 ? SL_ERROR : SL_OK;
+}
+
+
+int
+sl_http_worker_main(sl_cycle_t *cycle, sl_uint_t index, sl_uint_t slot)
+{
+    static sl_http_worker_t  worker;
+    sl_http_worker_t        *w;
+
+    w = &worker;
+    w->index = index;
+    w->slot = slot;
+    sl_http_worker = w;
+    sl_time_update();
+    if (sl_http_worker_init(w, cycle) != SL_OK) {
+        return 2;
+    }
+    sl_process_worker_ready();
+    if (sl_loop_run(w->loop) != SL_OK) {
+        sl_http_worker_exit(w);
+        return 1;
+    }
+    sl_http_worker_exit(w);
+    return 0;
+}
+
+
+static sl_int_t
+sl_http_worker_init(sl_http_worker_t *w, sl_cycle_t *cycle)
+{
+    static const int  sigs[] = { SIGQUIT, SIGTERM, SIGINT, SIGUSR1, SIGHUP,
+                                 SIGWINCH, SIGUSR2 };
+    size_t            i;
+
+    w->cycle = cycle;
+    w->main = sl_cycle_block_get(cycle, sl_http_conf_block_index);
+    sl_queue_init(&w->idle);
+    sl_queue_init(&w->free_buffers);
+    sl_queue_init(&w->free_corks);
+    w->loop = sl_loop_create(512, &cycle->log);
+    if (w->loop == NULL) {
+        return SL_ERROR;
+    }
+    for (i = 0; i < sl_nelem(sigs); i++) {
+        if (sl_loop_signal_add(w->loop, sigs[i], sl_http_worker_signal, w)
+            != SL_OK)
+        {
+            return SL_ERROR;
+        }
+    }
+    w->conns = sl_conns_create(w->loop, (sl_uint_t) cycle->worker_connections,
+                               &cycle->log);
+    w->hconns = calloc((size_t) cycle->worker_connections,
+                       sizeof(sl_http_conn_t));
+    if (w->conns == NULL || w->hconns == NULL
+        || sl_timer_reserve(w->loop, (sl_uint_t) cycle->worker_connections * 2
+                                     + 64) != SL_OK)
+    {
+        sl_log_error(SL_LOG_EMERG, &cycle->log, 0, "worker start failed");
+        return SL_ERROR;
+    }
+    /* Threads after the signals are routed to the loop: they block all. */
+    if (cycle->thread_pool_threads > 0) {
+        w->thread_pool = sl_thread_pool_create(w->loop,
+                             (unsigned) cycle->thread_pool_threads,
+                             (unsigned) cycle->worker_connections);
+        if (w->thread_pool == NULL) {
+            return SL_ERROR;
+        }
+    }
+    w->access_log = sl_http_access_log_open(w->main, w->loop, &cycle->log);
+    if (sl_http_worker_modules(w) != SL_OK
+        || sl_http_worker_listen(w) != SL_OK)
+    {
+        return SL_ERROR;
+    }
+    w->heartbeat.handler = sl_http_worker_heartbeat;
+    w->heartbeat.data = w;
+    w->heartbeat.cancelable = 1;
+    sl_process_worker_heartbeat(cycle, w->slot);
+    return sl_timer_add(w->loop, &w->heartbeat, SL_HTTP_HEARTBEAT);
+}
+
+
+static sl_int_t
+sl_http_worker_modules(sl_http_worker_t *w)
+{
+    size_t  i;
+
+    for (i = 0; sl_http_modules[i]; i++) {
+        if (sl_http_modules[i]->init_worker
+            && sl_http_modules[i]->init_worker(w, w->main->main_confs[i])
+               != SL_OK)
+        {
+            return SL_ERROR;
+        }
+    }
+    return SL_OK;
+}
+
+
+/*
+ * reuseport: this worker polls its own socket of each address and closes
+ * the others' copies, so a socket the master retires really closes.
+ * mutex: every worker shares socket 0.
+ */
+static sl_int_t
+sl_http_worker_listen(sl_http_worker_t *w)
+{
+    sl_accept_listen_t  lst[64];
+    sl_accept_conf_t    ac;
+    sl_listen_t        *ls;
+    sl_uint_t           n, i;
+
+    n = 0;
+    for (ls = w->cycle->listening; ls; ls = ls->next) {
+        if (n == sl_nelem(lst)) {
+            sl_log_error(SL_LOG_EMERG, &w->cycle->log, 0,
+                         "more than %zu listen addresses", sl_nelem(lst));
+            return SL_ERROR;
+        }
+        lst[n].fd = ls->fds[ls->nfds > 1 ? w->index : 0];
+        lst[n].data = ls;
+        n++;
+        for (i = 0; ls->nfds > 1 && i < ls->nfds; i++) {
+            if (i != w->index) {
+                (void) close(ls->fds[i]);
+                ls->fds[i] = -1;
+            }
+        }
+    }
+    memset(&ac, 0, sizeof(ac));
+    ac.strategy = w->cycle->accept == SL_ACCEPT_CONF_MUTEX
+                  ? SL_ACCEPT_MUTEX : SL_ACCEPT_REUSEPORT;
+    ac.listens = lst;
+    ac.nlistens = n;
+    ac.mutex = (sl_accept_mutex_t *) (void *) &w->cycle->shm->accept_lock;
+    ac.handler = sl_http_worker_accept;
+    sl_http_worker_acceptor = sl_accept_create(w->loop, w->conns, &ac);
+    return sl_http_worker_acceptor ? SL_OK : SL_ERROR;
+}
+
+
+static void
+sl_http_worker_accept(sl_conn_t *c, void *listen_data)
+{
+    sl_http_worker_t  *w;
+
+    w = sl_http_worker;
+    if (w->slot < SL_SHM_SLOTS) {
+        w->cycle->shm->slots[w->slot].accepted++;
+        w->cycle->shm->slots[w->slot].active++;
+    }
+    sl_http_conn_init(c, listen_data);
+}
+
+
+static void
+sl_http_worker_signal(int signo, void *data)
+{
+    sl_http_worker_t  *w;
+    sl_err_t           err;
+
+    w = data;
+    switch (signo) {
+    case SIGQUIT:
+        sl_http_worker_shutdown(w);
+        break;
+    case SIGTERM:
+    case SIGINT:
+        sl_loop_stop(w->loop);
+        break;
+    case SIGUSR1:
+        err = 0;
+        if (sl_log_file_reopen(&w->cycle->error_log, &err) != SL_OK) {
+            sl_log_error(SL_LOG_ERR, &w->cycle->log, err,
+                         "cannot reopen the error log");
+        }
+        if (w->access_log) {
+            sl_http_access_log_reopen(w->access_log);
+        }
+        break;
+    default:
+        break;   /* the master's business */
+    }
+}
+
+
+static void
+sl_http_worker_shutdown(sl_http_worker_t *w)
+{
+    if (w->shutting_down) {
+        return;
+    }
+    w->shutting_down = 1;
+    sl_process_title_set("sluice: worker (shutting down)");
+    sl_accept_stop(sl_http_worker_acceptor);
+    if (sl_conns_used(w->conns) == 0) {
+        sl_loop_stop(w->loop);
+        return;
+    }
+    w->shutdown_timer.handler = sl_http_worker_deadline;
+    w->shutdown_timer.data = w;
+    (void) sl_timer_add(w->loop, &w->shutdown_timer,
+                        w->cycle->shutdown_timeout);
+}
+
+
+static void
+sl_http_worker_deadline(sl_event_t *ev)
+{
+    sl_http_worker_t  *w;
+
+    w = ev->data;
+    sl_log_error(SL_LOG_NOTICE, &w->cycle->log, 0,
+                 "shutdown_timeout reached: closing %lu connections",
+                 (unsigned long) sl_conns_used(w->conns));
+    sl_loop_stop(w->loop);
+}
+
+
+static void
+sl_http_worker_heartbeat(sl_event_t *ev)
+{
+    sl_http_worker_t  *w;
+
+    w = ev->data;
+    sl_process_worker_heartbeat(w->cycle, w->slot);
+    (void) sl_timer_add(w->loop, &w->heartbeat, SL_HTTP_HEARTBEAT);
+}
+
+
+static void
+sl_http_worker_exit(sl_http_worker_t *w)
+{
+    size_t  i;
+
+    sl_accept_destroy(sl_http_worker_acceptor);
+    for (i = 0; sl_http_modules[i]; i++) {
+        if (sl_http_modules[i]->exit_worker) {
+            sl_http_modules[i]->exit_worker(w, w->main->main_confs[i]);
+        }
+    }
+    if (w->access_log) {
+        sl_http_access_log_close(w->access_log);
+    }
+    sl_thread_pool_destroy(w->thread_pool);
+}

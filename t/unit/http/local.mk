@@ -1,0 +1,11 @@
+# t/unit/http/local.mk: the request body reader and the access log (their
+# sources and their unit tests). Included from the top Makefile.am.
+
+libsluice_a_SOURCES += src/http/sl_http_body.c src/http/sl_http_access_log.c
+
+check_PROGRAMS += t/unit/http/test_http_access_log
+TESTS += t/unit/http/test_http_access_log
+
+t_unit_http_test_http_access_log_SOURCES = t/unit/http/test_http_access_log.c
+t_unit_http_test_http_access_log_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_http_test_http_access_log_LDADD = $(SL_TEST_LIBS)
