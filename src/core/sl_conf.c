@@ -111,17 +111,22 @@ sl_conf_error(sl_conf_t *cf, sl_conf_node_t *node, const char *fmt, ...)
     va_list      ap;
     char         namebuf[128];
     const char  *file;
-    int          n;
+    int          n, line;
 
     if (cf->err[0] != '\0') {
         return SL_ERROR;
     }
     file = node ? config_setting_source_file(node) : NULL;
-    n = snprintf(cf->err, sizeof(cf->err), "%s:%d: \"%s\": ",
-                 file ? file : (const char *) cf->file.data,
-                 node ? (int) config_setting_source_line(node) : 0,
-                 node ? sl_conf_node_name(node, namebuf, sizeof(namebuf))
-                      : "");
+    line = node ? (int) config_setting_source_line(node) : 0;
+    if (line == 0) {
+        /* The root group has no line: say what is missing, file-wide. */
+        n = snprintf(cf->err, sizeof(cf->err), "%s: ",
+                     file ? file : (const char *) cf->file.data);
+    } else {
+        n = snprintf(cf->err, sizeof(cf->err), "%s:%d: \"%s\": ",
+                     file ? file : (const char *) cf->file.data, line,
+                     sl_conf_node_name(node, namebuf, sizeof(namebuf)));
+    }
     if (n < 0 || (size_t) n >= sizeof(cf->err)) {
         return SL_ERROR;
     }

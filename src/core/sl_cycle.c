@@ -329,3 +329,45 @@ sl_cycle_destroy(sl_cycle_t *cycle)
     sl_log_file_close(&cycle->error_log);
     sl_pool_destroy(cycle->pool);
 }
+
+
+sl_int_t
+sl_cycle_file_add(sl_cycle_t *cycle, const sl_str_t *path)
+{
+    if (cycle->nfiles == SL_CYCLE_MAX_FILES) {
+        return SL_ERROR;
+    }
+    cycle->files[cycle->nfiles++] = *path;
+    return SL_OK;
+}
+
+
+sl_int_t
+sl_cycle_files_prepare(sl_cycle_t *cycle, sl_log_t *log, sl_uint_t level)
+{
+    sl_uint_t  i;
+    sl_err_t   err;
+    int        fd;
+
+    for (i = 0; i < cycle->nfiles; i++) {
+        fd = open((const char *) cycle->files[i].data,
+                  O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        if (fd == -1) {
+            err = errno;
+            sl_log_error(level, log, err, "cannot open \"%s\"",
+                         cycle->files[i].data);
+            return SL_ERROR;
+        }
+        if (cycle->user.len && geteuid() == 0
+            && fchown(fd, cycle->uid, cycle->gid) == -1)
+        {
+            err = errno;
+            sl_log_error(level, log, err, "cannot chown \"%s\"",
+                         cycle->files[i].data);
+            (void) close(fd);
+            return SL_ERROR;
+        }
+        (void) close(fd);
+    }
+    return SL_OK;
+}

@@ -14,6 +14,7 @@
 
 #define SL_CYCLE_MAX_BLOCKS  4
 #define SL_MAX_WORKERS       256
+#define SL_CYCLE_MAX_FILES   16
 
 enum {
     SL_ACCEPT_CONF_REUSEPORT = 0,
@@ -53,6 +54,8 @@ struct sl_cycle_s {
     sl_cycle_log_conf_t   error_log_conf;
 
     sl_listen_t          *listening;
+    sl_str_t              files[SL_CYCLE_MAX_FILES];  /* logs workers write */
+    sl_uint_t             nfiles;
     void                 *blocks[SL_CYCLE_MAX_BLOCKS];
     sl_shm_t             *shm;
 };
@@ -86,6 +89,23 @@ sl_int_t sl_cycle_dump(const char *path, FILE *out, char *err,
  * root). Returns SL_OK or SL_ERROR, logged at emerg to fallback.
  */
 sl_int_t sl_cycle_open_logs(sl_cycle_t *cycle, sl_log_t *fallback);
+
+/*
+ * Registers a file the workers write to (an access log), while loading:
+ * the master creates it and hands it to the worker user at start, reload
+ * and USR1, so a worker that dropped privileges can (re)open it. path is
+ * NUL-terminated and lives in the cycle pool. Returns SL_OK or SL_ERROR
+ * (too many).
+ */
+sl_int_t sl_cycle_file_add(sl_cycle_t *cycle, const sl_str_t *path);
+
+/*
+ * Creates the registered files (0644) and, when running as root with a
+ * worker user, makes that user their owner. Returns SL_OK, or SL_ERROR
+ * logged at level to log.
+ */
+sl_int_t sl_cycle_files_prepare(sl_cycle_t *cycle, sl_log_t *log,
+    sl_uint_t level);
 
 /* Closes the cycle's files and frees its pool (sockets: sl_listen). */
 void sl_cycle_destroy(sl_cycle_t *cycle);

@@ -151,6 +151,7 @@ sl_master_start(sl_cycle_t *cycle)
     char  status[128];
 
     if (sl_cycle_open_logs(cycle, sl_log_default) != SL_OK
+        || sl_cycle_files_prepare(cycle, sl_log_default, SL_LOG_EMERG) != SL_OK
         || sl_listen_open_all(cycle, NULL) != SL_OK)
     {
         return SL_ERROR;
@@ -433,8 +434,9 @@ sl_master_read_channel(sl_slot_t *slot)
             return;
         }
         if (msg[0] == 'R' && !slot->ready) {
+            /* failures is reset by a long life, not by a start: a worker
+             * that crashes on its first request must still back off. */
             slot->ready = 1;
-            slot->failures = 0;
         }
     }
 }
@@ -626,6 +628,8 @@ sl_master_reload(void)
         return;
     }
     if (sl_cycle_open_logs(cycle, &sl_master.current->log) != SL_OK
+        || sl_cycle_files_prepare(cycle, &sl_master.current->log,
+                                  SL_LOG_EMERG) != SL_OK
         || sl_listen_open_all(cycle, sl_master.current) != SL_OK)
     {
         sl_cycle_destroy(cycle);
@@ -752,6 +756,9 @@ sl_master_commit(void)
     sl_master.current = sl_master.pending;
     sl_master.pending = NULL;
     sl_master_drain_cycle(old);
+    /* An address the new configuration dropped stops taking clients now;
+     * the draining workers close their copies too. */
+    sl_listen_close_unshared(old, sl_master.current);
     sl_master_status("reloaded", status, sizeof(status));
     sl_notify_ready(status);
     sl_log_error(SL_LOG_NOTICE, &sl_master.current->log, 0,
@@ -852,6 +859,10 @@ sl_master_reopen(void)
         (void) fchown(sl_master.current->error_log.fd,
                       sl_master.current->uid, sl_master.current->gid);
     }
+    /* Create the rotated-away files anew, owned by the worker user,
+     * before the workers reopen them. */
+    (void) sl_cycle_files_prepare(sl_master.current, &sl_master.current->log,
+                                  SL_LOG_ERR);
     sl_log_error(SL_LOG_NOTICE, &sl_master.current->log, 0, "logs reopened");
     sl_master_signal_cycle(NULL, SIGUSR1);
 }
@@ -861,6 +872,7 @@ static void
 sl_master_stop(int signo)
 {
     sl_msec_t  limit;
+    size_t     i;
 
     limit = signo == SIGQUIT
             ? sl_master.current->shutdown_timeout + SL_KILL_GRACE
@@ -875,6 +887,14 @@ sl_master_stop(int signo)
     sl_notify_stopping(signo == SIGQUIT ? "stopping gracefully"
                                         : "stopping");
     sl_master_signal_cycle(NULL, signo);
+    /* Nobody will accept again: a client connecting now must be refused
+     * at once, not queued until we exit and then reset. A new binary
+     * (USR2) holds sockets of its own. */
+    for (i = 0; i < SL_MAX_CYCLES; i++) {
+        if (sl_master.cycles[i]) {
+            sl_listen_close_unshared(sl_master.cycles[i], NULL);
+        }
+    }
 }
 
 

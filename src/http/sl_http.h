@@ -201,7 +201,28 @@ struct sl_http_request_s {
     unsigned                 continue_sent:1;
     unsigned                 error_page:1;
     unsigned                 sendfile_ok:1;
+    unsigned                 pipelined:1;      /* came behind another */
 };
+
+/* Logging about a connection ----------------------------------------- */
+
+/*
+ * Logs like sl_log_error, adding the connection's number ("*17") and
+ * "client: 1.2.3.4". Connections share the worker's log (an idle one must
+ * stay small), so the context is added only when a line is written.
+ */
+#define sl_http_conn_error(lvl, c, err, ...)                                \
+    do {                                                                    \
+        if (sl_log_enabled((sl_uint_t) (lvl),                              \
+                           (c)->log ? (c)->log : sl_log_default)) {         \
+            sl_log_t  sl_log_ctx_;                                          \
+            sl_http_conn_log_init(&sl_log_ctx_, c);                         \
+            sl_log_error_core(lvl, &sl_log_ctx_, err, __VA_ARGS__);         \
+        }                                                                   \
+    } while (0)
+
+/* Fills log with c's log plus its number and client address context. */
+void sl_http_conn_log_init(sl_log_t *log, sl_conn_t *c);
 
 /* Request ------------------------------------------------------------- */
 
@@ -258,7 +279,7 @@ const char *sl_http_status_text(int status);
 int sl_http_has_body(sl_http_request_t *r);
 
 /*
- * Reads up to size decoded body bytes into buf. Returns the count (> 0),
+ * Reads up to size (> 0) decoded body bytes into buf. Returns the count (> 0),
  * 0 at the end of the body, SL_AGAIN (r->read_handler runs when more
  * arrives), or SL_ERROR with r->body_status (400 bad chunk, 408 timeout,
  * 413 over client_max_body_size, 400 for a client that vanished). Sends

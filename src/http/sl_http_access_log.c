@@ -30,8 +30,8 @@
  * longer than the whole buffer is formatted into a temporary allocation
  * and written by itself.
  *
- * $pipe is always "." for now: the request does not record whether it
- * came pipelined (it would take a flag in sl_http_request_t).
+ * $pipe is "p" for a request whose bytes came behind another request's
+ * (pipelined), "." otherwise.
  */
 #include "sl_http.h"
 
@@ -640,8 +640,8 @@ sl_http_al_op_response(sl_http_request_t *r, const sl_http_al_op_t *op,
         /* The engine counts a request once it is done, after the log. */
         sl_http_al_put_uint(o, r->hc ? r->hc->requests + 1 : 1);
         break;
-    default:   /* SL_HTTP_AL_PIPE: see the top of the file */
-        sl_http_al_put(o, ".", 1);
+    default:   /* SL_HTTP_AL_PIPE */
+        sl_http_al_put(o, r->pipelined ? "p" : ".", 1);
         break;
     }
 }

@@ -101,6 +101,7 @@ static sl_int_t sl_http_body_continue(sl_http_request_t *r);
 static void sl_http_body_end(sl_http_request_t *r);
 static ssize_t sl_http_body_fail(sl_http_request_t *r, int status,
     sl_err_t err, const char *msg);
+static sl_int_t sl_http_body_discard_buffered(sl_http_request_t *r);
 static sl_int_t sl_http_body_discard_run(sl_http_request_t *r);
 static void sl_http_body_discard_handler(sl_http_request_t *r);
 static void sl_http_body_discard_end(sl_http_request_t *r, sl_int_t rc);
@@ -289,8 +290,9 @@ sl_http_body_prepare_recv(sl_http_request_t *r, sl_http_body_mode_e mode)
             return SL_ERROR;
         }
     }
-    if (!r->c->read.ready) {
-        /* Edge-triggered: an edge comes when new bytes arrive. */
+    if (!r->c->read.ready && !r->c->read.eof) {
+        /* Edge-triggered: an edge comes when new bytes arrive. After the
+         * peer's FIN no edge comes: recv() tells what is left. */
         return sl_http_body_wait(r);
     }
     return SL_OK;
@@ -411,9 +413,8 @@ static ssize_t
 sl_http_body_fail(sl_http_request_t *r, int status, sl_err_t err,
     const char *msg)
 {
-    sl_conn_t   *c;
-    sl_log_t    *log;
-    const char  *action;
+    sl_conn_t  *c;
+    sl_log_t    log;
 
     c = r->c;
     r->body_status = status;
@@ -421,12 +422,10 @@ sl_http_body_fail(sl_http_request_t *r, int status, sl_err_t err,
     if (c->read.handler == sl_http_body_read_handler) {
         c->read.handler = NULL;
     }
-    log = c->log ? c->log : sl_loop_log(sl_http_worker->loop);
-    action = log->action;
-    log->action = "reading the request body";
-    sl_log_error(status == 500 ? SL_LOG_ERR : SL_LOG_INFO, log, err,
+    sl_http_conn_log_init(&log, c);
+    log.action = "reading the request body";
+    sl_log_error(status == 500 ? SL_LOG_ERR : SL_LOG_INFO, &log, err,
                  "%s (%d)", msg, status);
-    log->action = action;
     return SL_ERROR;
 }
 
@@ -436,7 +435,8 @@ sl_http_body_fail(sl_http_request_t *r, int status, sl_err_t err,
  * connection, its data the sl_http_conn_t of the request. Deletes the
  * body timer and lets the module (r->read_handler) read again; after a
  * timeout its next sl_http_body_read returns SL_ERROR with 408. Does
- * nothing once the body ended or failed.
+ * nothing once the body ended or failed, nor for a finalized request
+ * (unless it is being discarded).
  */
 void
 sl_http_body_read_handler(sl_event_t *ev)
@@ -451,12 +451,14 @@ sl_http_body_read_handler(sl_event_t *ev)
         sl_timer_del(sl_http_worker->loop, ev);
     }
     r = hc ? hc->request : NULL;
-    if (r == NULL || r->body_done || r->body_status) {
+    if (r == NULL || r->body_done || r->body_status || r->read_handler == NULL
+        || (r->finalized && r->read_handler != sl_http_body_discard_handler))
+    {
+        /* A module that gave up on the body and finalized while its
+         * response is still being written must not be called again. */
         return;
     }
-    if (r->read_handler) {
-        r->read_handler(r);
-    }
+    r->read_handler(r);
 }
 
 
@@ -471,9 +473,6 @@ void
 sl_http_body_discard(sl_http_request_t *r)
 {
     sl_conn_t  *c;
-    sl_int_t    rc;
-    u_char      scratch[SL_HTTP_DISCARD_BUF];
-    ssize_t     n;
 
     c = r->c;
     if (c->read.timer_set) {
@@ -485,15 +484,25 @@ sl_http_body_discard(sl_http_request_t *r)
         && r->head.http_minor >= 1)
     {
         /* The client may be waiting for a 100 it will never get. */
-        do {
-            n = sl_http_body_read_mode(r, scratch, sizeof(scratch),
-                                       SL_HTTP_BODY_BUFFERED);
-        } while (n > 0);
-        rc = n == 0 ? SL_OK : SL_ERROR;
-        sl_http_body_discard_end(r, rc);
+        sl_http_body_discard_end(r, sl_http_body_discard_buffered(r));
         return;
     }
     sl_http_body_discard_handler(r);
+}
+
+
+/* Drops what is in the buffer: SL_OK when the body ends there. */
+static sl_int_t
+sl_http_body_discard_buffered(sl_http_request_t *r)
+{
+    u_char   scratch[SL_HTTP_DISCARD_BUF];
+    ssize_t  n;
+
+    do {
+        n = sl_http_body_read_mode(r, scratch, sizeof(scratch),
+                                   SL_HTTP_BODY_BUFFERED);
+    } while (n > 0);
+    return n == 0 ? SL_OK : SL_ERROR;
 }
 
 

@@ -242,6 +242,11 @@ sl_http_conf_access_log(sl_conf_t *cf, sl_conf_node_t *n, void *field)
                                  ? config_setting_get_member(n, "format") : n,
                              "%s", err);
     }
+    if (log.path.data[0] == '/'
+        && sl_cycle_file_add(mcf->cycle, &log.path) != SL_OK)
+    {
+        return sl_conf_error(cf, n, "too many log files");
+    }
     mcf->access_log_path = log.path;
     mcf->access_log_format = log.format;
     mcf->access_log_buffer = log.buffer;

@@ -89,7 +89,7 @@ sl_http_conn_get_buffer(sl_conn_t *c)
         size = w->main->client_header_buffer;
         b = malloc(sizeof(sl_buf_t) + size);
         if (b == NULL) {
-            sl_log_error(SL_LOG_CRIT, c->log, 0, "out of memory for a "
+            sl_http_conn_error(SL_LOG_CRIT, c, 0, "out of memory for a "
                          "%zu byte read buffer", size);
             return SL_ERROR;
         }
@@ -163,7 +163,7 @@ sl_http_conn_recv(sl_conn_t *c)
     }
     c->read.ready = 0;
     c->read.error = 1;
-    sl_log_error(SL_LOG_INFO, c->log, err, "recv() failed");
+    sl_http_conn_error(SL_LOG_INFO, c, err, "recv() failed");
     return SL_ERROR;
 }
 
@@ -220,13 +220,13 @@ sl_http_request_create(sl_conn_t *c)
     w = sl_http_worker;
     pool = sl_pool_create(4096);
     if (pool == NULL) {
-        sl_log_error(SL_LOG_CRIT, c->log, 0, "out of memory for a request");
+        sl_http_conn_error(SL_LOG_CRIT, c, 0, "out of memory for a request");
         return NULL;
     }
     r = sl_palloc(pool, sizeof(sl_http_request_t));
     if (r == NULL) {
         sl_pool_destroy(pool);
-        sl_log_error(SL_LOG_CRIT, c->log, 0, "out of memory for a request");
+        sl_http_conn_error(SL_LOG_CRIT, c, 0, "out of memory for a request");
         return NULL;
     }
     /* Everything but the header array starts zeroed. */
@@ -264,7 +264,7 @@ sl_http_read_head_handler(sl_event_t *ev)
     hc = c->data;
     if (ev->timedout) {
         c->log->action = "reading the request head";
-        sl_log_error(SL_LOG_INFO, c->log, 0, "client timed out");
+        sl_http_conn_error(SL_LOG_INFO, c, 0, "client timed out");
         c->log->action = NULL;
         hc->request->keepalive = 0;
         sl_http_finalize(hc->request, 408);
@@ -297,7 +297,7 @@ sl_http_conn_read_head(sl_http_request_t *r)
         if (rc == SL_ERROR) {
             sl_timer_del(sl_http_worker->loop, &c->read);
             c->read.handler = sl_http_empty_handler;
-            sl_log_error(SL_LOG_INFO, c->log, 0, "bad request: %s",
+            sl_http_conn_error(SL_LOG_INFO, c, 0, "bad request: %s",
                          r->head.error ? r->head.error : "invalid");
             r->keepalive = 0;
             sl_http_finalize(r, r->head.status ? r->head.status : 400);
@@ -506,6 +506,37 @@ sl_http_pipelined_handler(sl_event_t *ev)
         sl_http_conn_close(c);
         return;
     }
+    r->pipelined = 1;
     hc->request = r;
     sl_http_conn_read_head(r);
+}
+
+
+static u_char *
+sl_http_conn_log_client(sl_log_t *log, u_char *buf, size_t len)
+{
+    sl_conn_t  *c;
+    char        text[SL_LISTEN_ADDR_LEN];
+    size_t      n;
+
+    c = log->data;
+    n = c->socklen ? sl_listen_addr_text((const sl_sockaddr_t *) &c->addr,
+                                         text, sizeof(text))
+                   : 0;
+    /* Without the port: the address is what a reader greps for. */
+    while (n && text[n - 1] != ':') {
+        n--;
+    }
+    return sl_slprintf(buf, buf + len, ", client: %.*s",
+                       (int) (n ? n - 1 : 1), n ? text : "-");
+}
+
+
+void
+sl_http_conn_log_init(sl_log_t *log, sl_conn_t *c)
+{
+    *log = c->log ? *c->log : *sl_log_default;
+    log->connection = c->number;
+    log->handler = sl_http_conn_log_client;
+    log->data = c;
 }

@@ -188,7 +188,7 @@ sl_http_cork_flush(sl_conn_t *c)
                                 sl_http_worker->main->send_timeout);
             return SL_AGAIN;
         }
-        sl_log_error(SL_LOG_INFO, c->log, err, "send() failed");
+        sl_http_conn_error(SL_LOG_INFO, c, err, "send() failed");
         return SL_ERROR;
     }
     sl_http_cork_release(c);
@@ -206,7 +206,7 @@ sl_http_cork_write_handler(sl_event_t *ev)
     c = ev->data;
     hc = c->data;
     if (ev->timedout) {
-        sl_log_error(SL_LOG_INFO, c->log, 0, "client timed out while "
+        sl_http_conn_error(SL_LOG_INFO, c, 0, "client timed out while "
                      "reading pipelined responses");
         sl_http_conn_close(c);
         return;

@@ -57,7 +57,7 @@ sl_http_request_keepalive(sl_http_request_t *r)
     {
         r->keepalive = 0;
     }
-    if (sl_http_worker->shutting_down) {
+    if (sl_http_worker->shutting_down || r->main->keepalive_timeout == 0) {
         r->keepalive = 0;
     }
 }
@@ -102,7 +102,7 @@ sl_http_request_check(sl_http_request_t *r)
     if (sl_http_parse_path(&h->path, dst, &r->uri, &r->uri_flags, &err)
         != SL_OK)
     {
-        sl_log_error(SL_LOG_INFO, r->c->log, 0, "bad request path: %s",
+        sl_http_conn_error(SL_LOG_INFO, r->c, 0, "bad request path: %s",
                      err ? err : "invalid");
         return 400;
     }

@@ -69,7 +69,7 @@ sl_http_header_add(sl_http_request_t *r, const char *name, sl_str_t value)
     sl_http_out_header_t  *h;
 
     if (r->nout_headers == SL_HTTP_MAX_OUT_HEADERS) {
-        sl_log_error(SL_LOG_ERR, r->c->log, 0, "too many response headers");
+        sl_http_conn_error(SL_LOG_ERR, r->c, 0, "too many response headers");
         return SL_ERROR;
     }
     h = &r->out_headers[r->nout_headers++];
@@ -467,7 +467,7 @@ sl_http_writev(sl_conn_t *c, sl_chain_t *cl)
         return SL_AGAIN;
     }
     c->write.error = 1;
-    sl_log_error(SL_LOG_INFO, c->log, err, "writev() failed");
+    sl_http_conn_error(SL_LOG_INFO, c, err, "writev() failed");
     return SL_ERROR;
 }
 
@@ -489,7 +489,7 @@ sl_http_sendfile(sl_conn_t *c, sl_buf_t *b)
         return sent;
     }
     if (sent == 0) {
-        sl_log_error(SL_LOG_ERR, c->log, 0, "sendfile() sent nothing: the "
+        sl_http_conn_error(SL_LOG_ERR, c, 0, "sendfile() sent nothing: the "
                      "file shrank while being sent");
         return SL_ERROR;
     }
@@ -499,7 +499,7 @@ sl_http_sendfile(sl_conn_t *c, sl_buf_t *b)
         return SL_AGAIN;
     }
     c->write.error = 1;
-    sl_log_error(SL_LOG_INFO, c->log, err, "sendfile() failed");
+    sl_http_conn_error(SL_LOG_INFO, c, err, "sendfile() failed");
     return SL_ERROR;
 }
 
@@ -519,7 +519,7 @@ sl_http_request_write_handler(sl_event_t *ev)
         return;
     }
     if (ev->timedout) {
-        sl_log_error(SL_LOG_INFO, c->log, 0, "client timed out while "
+        sl_http_conn_error(SL_LOG_INFO, c, 0, "client timed out while "
                      "reading the response");
         sl_http_finalize(r, SL_ERROR);
         return;

@@ -32,12 +32,18 @@ sl_http_server_t *
 sl_http_route_server(sl_http_addr_t *addr, const sl_str_t *host)
 {
     sl_http_server_t  *srv, *best;
-    sl_str_t          *name;
+    sl_str_t          *name, trimmed;
     size_t             best_len;
     sl_uint_t          i, j;
 
     if (host == NULL || host->len == 0 || addr->nservers == 1) {
         return addr->servers[0];
+    }
+    /* "example.com." is the same name as "example.com". */
+    if (host->data[host->len - 1] == '.') {
+        trimmed.data = host->data;
+        trimmed.len = host->len - 1;
+        host = &trimmed;
     }
     best = NULL;
     best_len = 0;

@@ -27,6 +27,7 @@ static void sl_http_worker_heartbeat(sl_event_t *ev);
 static void sl_http_worker_deadline(sl_event_t *ev);
 static void sl_http_worker_exit(sl_http_worker_t *w);
 static void sl_http_worker_accept(sl_conn_t *c, void *listen_data);
+static void sl_http_worker_close_listen(sl_http_worker_t *w);
 
 static sl_accept_t  *sl_http_worker_acceptor;
 
@@ -111,6 +112,9 @@ sl_http_worker_init(sl_http_worker_t *w, sl_cycle_t *cycle)
         }
     }
     w->access_log = sl_http_access_log_open(w->main, w->loop, &cycle->log);
+    if (w->access_log == NULL && !sl_str_eq(&w->main->access_log_path, "off")) {
+        return SL_ERROR;   /* logged; a worker that cannot log stops */
+    }
     if (sl_http_worker_modules(w) != SL_OK
         || sl_http_worker_listen(w) != SL_OK)
     {
@@ -237,6 +241,7 @@ sl_http_worker_shutdown(sl_http_worker_t *w)
     w->shutting_down = 1;
     sl_process_title_set("sluice: worker (shutting down)");
     sl_accept_stop(sl_http_worker_acceptor);
+    sl_http_worker_close_listen(w);
     if (sl_conns_used(w->conns) == 0) {
         sl_loop_stop(w->loop);
         return;
@@ -287,4 +292,26 @@ sl_http_worker_exit(sl_http_worker_t *w)
         sl_http_access_log_close(w->access_log);
     }
     sl_thread_pool_destroy(w->thread_pool);
+}
+
+
+/*
+ * A draining worker's copies of the listen sockets: closing them lets a
+ * socket that no generation uses any more really close (clients are then
+ * refused at once instead of waiting in a backlog nobody reads).
+ */
+static void
+sl_http_worker_close_listen(sl_http_worker_t *w)
+{
+    sl_listen_t  *ls;
+    unsigned      i;
+
+    for (ls = w->cycle->listening; ls; ls = ls->next) {
+        for (i = 0; i < ls->nfds; i++) {
+            if (ls->fds[i] != -1) {
+                (void) close(ls->fds[i]);
+                ls->fds[i] = -1;
+            }
+        }
+    }
 }

@@ -1,3 +1,10 @@
 # Integration tests: Python 3 (standard library only) driving the real binary.
 TESTS += t/integration/test_layers.py
 EXTRA_DIST += t/integration/test_layers.py
+# The shared harness (imported by the tests, not run itself), then the CLI,
+# the process model, sd_notify and the HTTP engine over raw sockets.
+TESTS += t/integration/test_cli.py t/integration/test_master.py \
+	t/integration/test_notify.py t/integration/test_http_engine.py
+EXTRA_DIST += t/integration/sltest.py t/integration/test_cli.py \
+	t/integration/test_master.py t/integration/test_notify.py \
+	t/integration/test_http_engine.py

@@ -57,7 +57,7 @@ static const sl_conf_row_t  sl_conf_errors[] = {
     { "syntax error", "worker_processes = ;\n",
       "%s:1: syntax error", __LINE__ },
     { "http missing", "worker_processes = 1;\n",
-      "\"(root)\": the \"http\" block is missing", __LINE__ },
+      "%s: the \"http\" block is missing", __LINE__ },
     { "http unknown", "http = { colour = 1; servers = (); };\n",
       "%s:1: \"colour\": unknown directive", __LINE__ },
     { "servers empty", "http = { servers = (); };\n",

@@ -3,9 +3,15 @@
 
 libsluice_a_SOURCES += src/http/sl_http_body.c src/http/sl_http_access_log.c
 
-check_PROGRAMS += t/unit/http/test_http_access_log
-TESTS += t/unit/http/test_http_access_log
+check_PROGRAMS += t/unit/http/test_http_access_log t/unit/http/test_http_body
+TESTS += t/unit/http/test_http_access_log t/unit/http/test_http_body
 
-t_unit_http_test_http_access_log_SOURCES = t/unit/http/test_http_access_log.c
+t_unit_http_test_http_access_log_SOURCES = \
+	t/unit/http/test_http_access_log.c t/unit/event/evtest.h
 t_unit_http_test_http_access_log_CFLAGS = $(SL_TEST_CFLAGS)
 t_unit_http_test_http_access_log_LDADD = $(SL_TEST_LIBS)
+
+t_unit_http_test_http_body_SOURCES = t/unit/http/test_http_body.c \
+	t/unit/event/evtest.h
+t_unit_http_test_http_body_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_http_test_http_body_LDADD = $(SL_TEST_LIBS)
