@@ -542,7 +542,7 @@ sl_master_worker_exited(sl_slot_t *slot, int status)
     /* A worker that died holding the accept mutex must not stall the
      * others until they notice: free it now (the lock word holds the
      * owner's pid). */
-    (void) __sync_bool_compare_and_swap(&sl_master.shm->accept_lock,
+    (void) __sync_bool_compare_and_swap(&sl_master.shm->accept_lock[0],
                                         (uint64_t) slot->pid, 0);
     (void) close(slot->channel);
     slot->channel = -1;
@@ -736,11 +736,11 @@ sl_master_handshake(void)
            == (sl_uint_t) sl_master.current->worker_processes)
     {
         sl_master.announced = 1;
-        sl_master_status("ready", status, sizeof(status));
-        sl_notify_ready(status);
         sl_log_error(SL_LOG_NOTICE, &sl_master.current->log, 0,
                      "all %lld workers are accepting",
                      (long long) sl_master.current->worker_processes);
+        sl_master_status("ready", status, sizeof(status));
+        sl_notify_ready(status);
     }
 }
 

@@ -24,8 +24,9 @@ typedef struct {
 } __attribute__((aligned(64))) sl_shm_slot_t;
 
 struct sl_shm_s {
-    /* pid of the worker holding the accept mutex, 0 when free. */
-    volatile uint64_t   accept_lock __attribute__((aligned(64)));
+    /* The accept mutex (the event layer's sl_accept_mutex_t: the pid of
+     * the worker holding it, 0 when free, then a "waiting" word). */
+    volatile uint64_t   accept_lock[2] __attribute__((aligned(64)));
     sl_shm_slot_t       slots[SL_SHM_SLOTS];
 };
 

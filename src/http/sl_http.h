@@ -42,6 +42,7 @@ struct sl_http_location_s {
     sl_str_t                 return_location;
     sl_str_list_t            add_headers; /* "Name: value" */
     sl_http_server_t        *server;
+    sl_conf_node_t          *module_node; /* while loading: for conf_check */
     sl_uint_t                line;        /* config line, for messages */
 };
 
@@ -90,7 +91,8 @@ struct sl_http_module_s {
     size_t                   conf_size;
     /* Defaults before fields are read. NULL: zeroed is the default. */
     void                   (*conf_init)(void *conf);
-    /* Rules across fields, after they are read; may resolve names. */
+    /* Rules across fields, run once the whole server block is read (its
+     * root, every location); may resolve names. */
     sl_int_t               (*conf_check)(sl_conf_t *cf, sl_conf_node_t *node,
                                          sl_http_location_t *loc, void *conf);
     const char              *main_name;

@@ -296,7 +296,8 @@ static sl_int_t
 sl_http_conf_server(sl_conf_t *cf, sl_conf_node_t *n,
     sl_http_main_conf_t *mcf, sl_http_server_t *srv)
 {
-    sl_uint_t  i;
+    sl_http_location_t  *loc;
+    sl_uint_t            i;
 
     if (!config_setting_is_group(n)) {
         return sl_conf_error(cf, n, "expected a server group { ... }");
@@ -308,15 +309,22 @@ sl_http_conf_server(sl_conf_t *cf, sl_conf_node_t *n,
         srv->root.len--;
     }
     for (i = 0; i < srv->nlocations; i++) {
-        srv->locations[i]->server = srv;
-        if (srv->locations[i]->module == NULL
-            && srv->locations[i]->return_status == 0)
-        {
+        loc = srv->locations[i];
+        loc->server = srv;
+        if (loc->module == NULL && loc->return_status == 0) {
             return sl_conf_error(cf, n, "location \"%s\" at line %lu names "
                                  "no handler (static, proxy, return, ...)",
-                                 srv->locations[i]->match.data,
-                                 (unsigned long) srv->locations[i]->line);
+                                 loc->match.data, (unsigned long) loc->line);
         }
+        /* Now that root and every sibling are known, whatever the order
+         * of the members in the file. */
+        if (loc->module && loc->module->conf_check
+            && loc->module->conf_check(cf, loc->module_node, loc,
+                                       loc->module_conf) != SL_OK)
+        {
+            return SL_ERROR;
+        }
+        loc->module_node = NULL;
     }
     return sl_http_conf_listen(cf, config_setting_get_member(n, "listen"),
                                srv);
@@ -546,8 +554,6 @@ sl_http_conf_module(sl_conf_t *cf, sl_conf_node_t *n, sl_http_location_t *loc,
     }
     loc->module = m;
     loc->module_conf = conf;
-    if (m->conf_check && m->conf_check(cf, n, loc, conf) != SL_OK) {
-        return SL_ERROR;
-    }
+    loc->module_node = n;   /* conf_check runs when the server is read */
     return SL_OK;
 }

@@ -180,7 +180,9 @@ sl_http_worker_listen(sl_http_worker_t *w)
                   ? SL_ACCEPT_MUTEX : SL_ACCEPT_REUSEPORT;
     ac.listens = lst;
     ac.nlistens = n;
-    ac.mutex = (sl_accept_mutex_t *) (void *) &w->cycle->shm->accept_lock;
+    _Static_assert(sizeof(w->cycle->shm->accept_lock)
+                   >= sizeof(sl_accept_mutex_t), "accept mutex size");
+    ac.mutex = (sl_accept_mutex_t *) (void *) w->cycle->shm->accept_lock;
     ac.handler = sl_http_worker_accept;
     sl_http_worker_acceptor = sl_accept_create(w->loop, w->conns, &ac);
     return sl_http_worker_acceptor ? SL_OK : SL_ERROR;

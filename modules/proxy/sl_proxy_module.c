@@ -1,0 +1,581 @@
+/*
+ * sl_proxy_module.c: the reverse proxy module (modules layer): the module
+ * object, per-worker state, and a request's life with its backends. A
+ * request makes tries: each picks a peer (sl_proxy_upstream.c), takes a
+ * kept connection or opens one (sl_proxy_pool.c), streams the request
+ * (sl_proxy_send.c) and relays the response (sl_proxy_relay.c). A try
+ * that fails before any of the response reached the client moves to the
+ * next peer when that is safe (the method is idempotent or nothing was
+ * sent, and the body can be replayed), within next_upstream_tries; else
+ * the client gets 502, or 504 after a timeout. A failure after the
+ * response head went out closes the client connection: the client must
+ * never take a cut response for a complete one.
+ *
+ * The handler returns SL_DONE and holds the request's one reference
+ * until sl_proxy_finish() hands it back with sl_http_finalize().
+ */
+#include "sl_proxy.h"
+
+static sl_int_t sl_proxy_handler(sl_http_request_t *r);
+static sl_int_t sl_proxy_init_worker(sl_http_worker_t *w, void *main_conf);
+static void sl_proxy_exit_worker(sl_http_worker_t *w, void *main_conf);
+static size_t sl_proxy_module_index(void);
+static sl_int_t sl_proxy_ctx_create(sl_http_request_t *r,
+    sl_proxy_ctx_t **out);
+static void sl_proxy_cleanup(void *data);
+static void sl_proxy_try(sl_proxy_ctx_t *ctx);
+static void sl_proxy_try_conn(sl_proxy_ctx_t *ctx, int use_pool);
+static sl_int_t sl_proxy_addrs_add(sl_proxy_ctx_t *ctx,
+    const sl_str_t *addr);
+static int sl_proxy_may_retry(const sl_proxy_ctx_t *ctx);
+static u_char *sl_proxy_log_handler(sl_log_t *log, u_char *buf, size_t len);
+static void sl_proxy_client_read_handler(sl_event_t *ev);
+
+const sl_http_module_t  sl_proxy_module = {
+    "proxy",
+    sl_proxy_loc_fields,
+    sizeof(sl_proxy_loc_conf_t),
+    sl_proxy_loc_conf_init,
+    sl_proxy_loc_conf_check,
+    "upstreams",
+    sl_proxy_main_parse,
+    sl_proxy_init_worker,
+    sl_proxy_exit_worker,
+    sl_proxy_handler
+};
+
+
+/* Our slot in sl_http_modules[] (and so in module_worker[]). */
+static size_t
+sl_proxy_module_index(void)
+{
+    size_t  i;
+
+    for (i = 0; sl_http_modules[i] != &sl_proxy_module; i++) {
+        /* the module is listed, or it would not run */
+    }
+    return i;
+}
+
+
+/* This worker's proxy state (made by init_worker). */
+sl_proxy_worker_t *
+sl_proxy_worker_get(void)
+{
+    return sl_http_worker->module_worker[sl_proxy_module_index()];
+}
+
+
+static sl_int_t
+sl_proxy_init_worker(sl_http_worker_t *w, void *main_conf)
+{
+    sl_proxy_main_conf_t  *pmc;
+    sl_proxy_worker_t     *pw;
+    sl_uint_t              i;
+
+    pmc = main_conf;
+    pw = calloc(1, sizeof(sl_proxy_worker_t));
+    if (pw == NULL) {
+        sl_log_error(SL_LOG_EMERG, &w->cycle->log, errno,
+                     "proxy: out of memory at worker start");
+        return SL_ERROR;
+    }
+    w->module_worker[sl_proxy_module_index()] = pw;
+    pw->loop = w->loop;
+    pw->log = &w->cycle->log;
+    pw->checker = w->index == 0;
+    sl_queue_init(&pw->free_conns);
+    pw->ups = calloc(pmc->nupstreams ? pmc->nupstreams : 1,
+                     sizeof(sl_proxy_upstream_t));
+    if (pw->ups == NULL) {
+        sl_log_error(SL_LOG_EMERG, pw->log, errno,
+                     "proxy: out of memory at worker start");
+        return SL_ERROR;
+    }
+    for (i = 0; i < pmc->nupstreams; i++) {
+        if (sl_proxy_upstream_init(&pw->ups[i], pmc->upstreams[i], pw)
+            != SL_OK)
+        {
+            sl_log_error(SL_LOG_EMERG, pw->log, errno,
+                         "proxy: out of memory at worker start");
+            return SL_ERROR;
+        }
+        pw->nups++;
+    }
+    return sl_proxy_health_start(pw);
+}
+
+
+static void
+sl_proxy_exit_worker(sl_http_worker_t *w, void *main_conf)
+{
+    sl_proxy_worker_t  *pw;
+    sl_uint_t           i;
+
+    (void) main_conf;
+    pw = w->module_worker[sl_proxy_module_index()];
+    if (pw == NULL) {
+        return;
+    }
+    sl_proxy_health_stop(pw);
+    for (i = 0; i < pw->nups; i++) {
+        sl_proxy_pool_drain(pw, &pw->ups[i]);
+        sl_proxy_upstream_free(&pw->ups[i]);
+    }
+    sl_proxy_conns_free(pw);
+    free(pw->ups);
+    free(pw);
+    w->module_worker[sl_proxy_module_index()] = NULL;
+}
+
+
+static sl_int_t
+sl_proxy_handler(sl_http_request_t *r)
+{
+    sl_proxy_ctx_t  *ctx;
+
+    if (sl_proxy_ctx_create(r, &ctx) != SL_OK) {
+        return 500;
+    }
+    r->ctx = ctx;
+    if (ctx->body) {
+        r->read_handler = sl_proxy_body_ready;
+    }
+    sl_proxy_try(ctx);
+    return SL_DONE;
+}
+
+
+static sl_int_t
+sl_proxy_ctx_create(sl_http_request_t *r, sl_proxy_ctx_t **out)
+{
+    const sl_proxy_loc_conf_t  *lcf;
+    sl_proxy_worker_t          *pw;
+    sl_proxy_ctx_t             *ctx;
+    sl_pool_cleanup_t          *cln;
+    sl_http_head_t             *h;
+
+    lcf = r->loc->module_conf;
+    pw = sl_proxy_worker_get();
+    h = &r->head;
+    ctx = sl_pcalloc(r->pool, sizeof(sl_proxy_ctx_t));
+    if (ctx == NULL) {
+        return SL_ERROR;
+    }
+    ctx->r = r;
+    ctx->lcf = lcf;
+    ctx->up = &pw->ups[lcf->upstream->index];
+    ctx->log = *r->c->log;
+    ctx->log_handler = ctx->log.handler;
+    ctx->log_data = ctx->log.data;
+    ctx->log.action = NULL;   /* ours is printed by the handler */
+    ctx->log.handler = sl_proxy_log_handler;
+    ctx->log.data = ctx;
+    ctx->upgrade = h->upgrade && h->conn_upgrade && h->http_minor >= 1
+                   && !sl_http_has_body(r);
+    ctx->tried = sl_palloc(r->pool, sizeof(sl_proxy_peer_t *)
+                                    * (size_t) lcf->next_upstream_tries);
+    ctx->buf = sl_buf_create_temp(r->pool, lcf->buffer_size);
+    cln = sl_pool_cleanup_add(r->pool, sl_proxy_cleanup, ctx);
+    if (ctx->tried == NULL || ctx->buf == NULL
+        || cln == NULL
+        || sl_proxy_head_build(r, lcf, ctx->upgrade, &ctx->head) != SL_OK)
+    {
+        return SL_ERROR;
+    }
+    if (sl_http_has_body(r)) {
+        ctx->body = sl_buf_create_temp(r->pool, lcf->buffer_size);
+        if (ctx->body == NULL) {
+            return SL_ERROR;
+        }
+        ctx->body_sent = ctx->body->start;
+        ctx->body_len = h->chunked ? -1 : h->content_length;
+    }
+    *out = ctx;
+    return SL_OK;
+}
+
+
+/* The request's pool is going: no backend connection may outlive it. */
+static void
+sl_proxy_cleanup(void *data)
+{
+    sl_proxy_ctx_t  *ctx;
+
+    ctx = data;
+    if (ctx->pc) {
+        sl_proxy_release(ctx, 0);
+    }
+}
+
+
+/* A new try: pick a peer that was not tried yet. */
+static void
+sl_proxy_try(sl_proxy_ctx_t *ctx)
+{
+    sl_proxy_peer_t  *peer;
+    uint32_t          hash;
+
+    hash = 0;
+    if (ctx->up->conf->balance == SL_PROXY_BALANCE_HASH) {
+        hash = sl_proxy_key_hash(ctx->up->conf, ctx->r);
+    }
+    peer = sl_proxy_balance(ctx->up, hash, ctx->tried, ctx->tries,
+                            sl_current_msec);
+    if (peer == NULL) {
+        /* After a failed try, running out of peers is that failure's
+         * end, already logged. */
+        if (ctx->tries == 0) {
+            sl_log_error(SL_LOG_ERR, &ctx->log, 0, "no live upstreams in "
+                         "\"%s\"", ctx->up->conf->name.data);
+        }
+        sl_proxy_finish(ctx, ctx->last_fail == SL_PROXY_FAIL_TIMEOUT ? 504
+                                                                     : 502);
+        return;
+    }
+    ctx->tried[ctx->tries++] = peer;
+    ctx->peer = peer;
+    if (sl_proxy_addrs_add(ctx, &peer->conf->address) != SL_OK) {
+        sl_proxy_finish(ctx, 500);
+        return;
+    }
+    sl_proxy_try_conn(ctx, 1);
+}
+
+
+/* Starts the try on ctx->peer: a kept connection (use_pool) or a new. */
+static void
+sl_proxy_try_conn(sl_proxy_ctx_t *ctx, int use_pool)
+{
+    sl_proxy_worker_t  *pw;
+    sl_proxy_conn_t    *pc;
+    sl_err_t            err;
+
+    pw = ctx->up->worker;
+    ctx->peer->active++;
+    ctx->try_start = sl_current_msec;
+    pc = use_pool ? sl_proxy_pool_get(ctx->peer) : NULL;
+    if (pc == NULL) {
+        pc = sl_proxy_conn_open(pw, ctx->peer, pw->log, &err);
+        if (pc == NULL) {
+            ctx->peer->active--;
+            ctx->action = "connecting to upstream";
+            sl_proxy_fail(ctx, SL_PROXY_FAIL_ERROR, err, "connect() failed");
+            return;
+        }
+    }
+    ctx->pc = pc;
+    pc->c.data = ctx;
+    pc->c.read.handler = sl_proxy_upstream_read_handler;
+    pc->c.write.handler = sl_proxy_upstream_write_handler;
+    ctx->buf->pos = ctx->buf->start;
+    ctx->buf->last = ctx->buf->start;
+    sl_proxy_parse_init(&ctx->parse);
+    sl_proxy_send_rewind(ctx);
+    if (pc->connecting) {
+        /* The body starts coming in (and 100 Continue goes out) while
+         * the connection is made: sl_proxy_send only fills for now. */
+        ctx->action = "connecting to upstream";
+        (void) sl_timer_add(pw->loop, &pc->c.write, ctx->lcf->connect_timeout);
+    }
+    sl_proxy_send(ctx);
+}
+
+
+/*
+ * A try's backend connection is writable: the connect finished (or
+ * failed, or timed out under connect_timeout), or the socket took more of
+ * the request (send_timeout).
+ */
+void
+sl_proxy_upstream_write_handler(sl_event_t *ev)
+{
+    sl_proxy_conn_t  *pc;
+    sl_proxy_ctx_t   *ctx;
+    sl_err_t          err;
+    socklen_t         len;
+
+    pc = (sl_proxy_conn_t *) ev->data;
+    ctx = pc->c.data;
+    if (ev->timedout) {
+        if (ctx->head_done) {
+            sl_proxy_send_stop(ctx, ETIMEDOUT);
+            return;
+        }
+        sl_proxy_fail(ctx, SL_PROXY_FAIL_TIMEOUT, ETIMEDOUT,
+                      pc->connecting ? "connect() timed out"
+                                     : "upstream timed out");
+        return;
+    }
+    if (pc->connecting) {
+        err = 0;
+        len = sizeof(err);
+        if (getsockopt(pc->c.fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1) {
+            err = errno;
+        }
+        if (err) {
+            sl_proxy_fail(ctx, SL_PROXY_FAIL_ERROR, err, "connect() failed");
+            return;
+        }
+        pc->connecting = 0;
+        sl_timer_del(ctx->up->worker->loop, &pc->c.write);
+    }
+    sl_proxy_send(ctx);
+}
+
+
+/* A try's backend connection is readable, or read_timeout passed. */
+void
+sl_proxy_upstream_read_handler(sl_event_t *ev)
+{
+    sl_proxy_conn_t  *pc;
+    sl_proxy_ctx_t   *ctx;
+
+    pc = (sl_proxy_conn_t *) ev->data;
+    ctx = pc->c.data;
+    if (ev->timedout) {
+        sl_proxy_fail(ctx, SL_PROXY_FAIL_TIMEOUT, ETIMEDOUT,
+                      "upstream timed out");
+        return;
+    }
+    if (pc->connecting) {
+        return;   /* the write event reports how the connect went */
+    }
+    sl_proxy_read(ctx);
+}
+
+
+/*
+ * A retry must not change what the backend sees: it needs an idempotent
+ * method or a first try that sent nothing, and the body bytes to send
+ * again.
+ */
+static int
+sl_proxy_may_retry(const sl_proxy_ctx_t *ctx)
+{
+    return (sl_proxy_method_idempotent(ctx->r->head.method) || !ctx->sent_any)
+           && sl_proxy_can_replay(ctx);
+}
+
+
+/*
+ * The current try failed (how, with errno err or 0; what happened, for
+ * the log). Logs once, closes the connection, counts the failure against
+ * the peer, then retries, or ends the request: 502/504 when nothing was
+ * sent to the client yet, else the client connection is closed. ctx may
+ * be gone when this returns.
+ */
+void
+sl_proxy_fail(sl_proxy_ctx_t *ctx, sl_proxy_fail_e how, sl_err_t err,
+    const char *what)
+{
+    sl_proxy_peer_t  *peer;
+    int               stale;
+
+    peer = ctx->peer;
+    stale = ctx->pc && ctx->pc->reused && !ctx->head_done
+            && how == SL_PROXY_FAIL_ERROR && ctx->parse.pos == 0;
+    if (!stale) {
+        sl_log_error(SL_LOG_ERR, &ctx->log, err, "%s", what);
+    }
+    sl_proxy_release(ctx, 0);
+    ctx->last_fail = how;
+    if (ctx->head_done) {
+        sl_proxy_finish(ctx, SL_ERROR);
+        return;
+    }
+    if (stale && sl_proxy_may_retry(ctx)) {
+        /* A kept connection the backend had closed: not the peer's
+         * fault, and not a try of its own. */
+        sl_proxy_try_conn(ctx, 0);
+        return;
+    }
+    if (!stale) {
+        sl_proxy_peer_failed(peer, sl_current_msec);
+    } else {
+        sl_log_error(SL_LOG_ERR, &ctx->log, err, "%s on a kept connection",
+                     what);
+    }
+    if (how != SL_PROXY_FAIL_INVALID
+        && ctx->tries < (sl_uint_t) ctx->lcf->next_upstream_tries
+        && sl_proxy_may_retry(ctx))
+    {
+        sl_proxy_try(ctx);
+        return;
+    }
+    sl_proxy_finish(ctx, how == SL_PROXY_FAIL_TIMEOUT ? 504 : 502);
+}
+
+
+/*
+ * Lets go of the current connection: kept for reuse (keep) or closed.
+ * Accounts the time spent with the backend.
+ */
+void
+sl_proxy_release(sl_proxy_ctx_t *ctx, int keep)
+{
+    sl_proxy_conn_t    *pc;
+    sl_proxy_worker_t  *pw;
+
+    pc = ctx->pc;
+    if (pc == NULL) {
+        return;
+    }
+    pw = ctx->up->worker;
+    ctx->pc = NULL;
+    ctx->peer->active--;
+    ctx->upstream_time += sl_current_msec - ctx->try_start;
+    if (keep) {
+        pc->requests++;
+        sl_proxy_pool_put(pw, pc);
+    } else {
+        sl_proxy_conn_close(pw, pc);
+    }
+}
+
+
+/*
+ * Ends the request: fills the access log's upstream variables and hands
+ * the reference back (rc as for sl_http_finalize). ctx is gone after.
+ */
+void
+sl_proxy_finish(sl_proxy_ctx_t *ctx, sl_int_t rc)
+{
+    sl_http_request_t  *r;
+
+    r = ctx->r;
+    sl_proxy_release(ctx, 0);
+    if (ctx->addrs) {
+        r->upstream_addr = (const char *) ctx->addrs;
+        r->upstream_time = ctx->upstream_time;
+        if (r->upstream_status == 0 && rc >= 500) {
+            r->upstream_status = (int) rc;
+        }
+    }
+    r->read_handler = NULL;
+    r->write_handler = NULL;
+    if (r->c->read.handler == sl_proxy_client_read_handler) {
+        /* Events are only recorded until the engine takes over. */
+        r->c->read.handler = NULL;
+    }
+    sl_http_finalize(r, rc);
+}
+
+
+/*
+ * Watches the client while the backend works: a client that closes its
+ * connection before the response ends has nobody left to answer, and
+ * the backend connection is let go at once instead of after a slow
+ * backend's answer. Only installed once the engine's body reader is done
+ * with the read event. Bytes the client sends meanwhile (a pipelined
+ * request) are left where they are for the engine.
+ */
+void
+sl_proxy_watch_client(sl_proxy_ctx_t *ctx)
+{
+    sl_conn_t  *c;
+
+    c = ctx->r->c;
+    if (ctx->tunnel || (ctx->body && !ctx->body_eof)) {
+        return;
+    }
+    c->read.handler = sl_proxy_client_read_handler;
+    if (c->read.eof || c->read.error) {
+        sl_proxy_client_read_handler(&c->read);
+    }
+}
+
+
+static void
+sl_proxy_client_read_handler(sl_event_t *ev)
+{
+    sl_conn_t          *c;
+    sl_http_conn_t     *hc;
+    sl_proxy_ctx_t     *ctx;
+    u_char              b[1];
+    ssize_t             n;
+
+    c = ev->data;
+    hc = c->data;
+    ctx = hc->request->ctx;
+    n = recv(c->fd, b, sizeof(b), MSG_PEEK);
+    if (n > 0 || (n == -1 && (errno == EAGAIN || errno == EINTR))) {
+        return;
+    }
+    ctx->action = NULL;
+    sl_log_error(SL_LOG_INFO, &ctx->log, n == 0 ? 0 : errno, "client closed "
+                 "the connection before the response ended");
+    sl_proxy_finish(ctx, SL_ERROR);
+}
+
+
+/* Appends addr to "$upstream_addr": "a, b" after a retry. */
+static sl_int_t
+sl_proxy_addrs_add(sl_proxy_ctx_t *ctx, const sl_str_t *addr)
+{
+    u_char  *p, *s;
+
+    if (ctx->addrs == NULL) {
+        ctx->addrs = addr->data;   /* NUL-terminated, in the cycle pool */
+        ctx->addrs_len = addr->len;
+        return SL_OK;
+    }
+    s = sl_pnalloc(ctx->r->pool, ctx->addrs_len + 2 + addr->len + 1);
+    if (s == NULL) {
+        return SL_ERROR;
+    }
+    p = sl_cpymem(s, ctx->addrs, ctx->addrs_len);
+    *p++ = ',';
+    *p++ = ' ';
+    p = sl_cpymem(p, addr->data, addr->len);
+    *p = '\0';
+    ctx->addrs = s;
+    ctx->addrs_len = (size_t) (p - s);
+    return SL_OK;
+}
+
+
+/*
+ * " while <action>", the client log's own context, then ", client: ...,
+ * upstream: ..., request: ..." after a line about this request.
+ */
+static u_char *
+sl_proxy_log_handler(sl_log_t *log, u_char *buf, size_t len)
+{
+    sl_proxy_ctx_t     *ctx;
+    sl_http_request_t  *r;
+    sl_log_t            orig;
+    char                addr[INET6_ADDRSTRLEN];
+    u_char             *p, *end;
+    int                 fam;
+
+    ctx = log->data;
+    r = ctx->r;
+    p = buf;
+    end = buf + len;
+    if (ctx->action) {
+        p = sl_slprintf(p, end, " while %s", ctx->action);
+    }
+    if (ctx->log_handler) {
+        orig = *log;
+        orig.handler = ctx->log_handler;
+        orig.data = ctx->log_data;
+        p = ctx->log_handler(&orig, p, (size_t) (end - p));
+    }
+    fam = r->c->addr.sa.sa_family;
+    if ((fam == AF_INET || fam == AF_INET6)
+        && inet_ntop(fam, fam == AF_INET6
+                          ? (const void *) &r->c->addr.sin6.sin6_addr
+                          : (const void *) &r->c->addr.sin.sin_addr,
+                     addr, sizeof(addr)))
+    {
+        p = sl_slprintf(p, end, ", client: %s", addr);
+    }
+    if (ctx->peer) {
+        p = sl_slprintf(p, end, ", upstream: \"%s\"",
+                        (const char *) ctx->peer->conf->address.data);
+    }
+    return sl_slprintf(p, end, ", request: \"%.*s\"",
+                       (int) r->head.request_line.len,
+                       r->head.request_line.data);
+}
