@@ -18,10 +18,13 @@
  *   re-arm (default, the classic)  each watcher, already registered, is
  *        unregistered and registered again at the start of every run:
  *        sluice sl_loop_del_conn + sl_loop_add_level, libevent event_del +
- *        event_add, libev ev_io_stop + ev_io_start. libev defers the
- *        kernel update into its next ev_run, where it makes one epoll_ctl
- *        (failing with EEXIST) where the others make two at once; that
- *        work is counted in its "handle" time.
+ *        event_add, libev ev_io_stop + ev_io_start. libevent makes two
+ *        epoll_ctl calls at once (DEL, ADD). libev defers the kernel
+ *        update into its next ev_run, where it makes one (an ADD failing
+ *        with EEXIST), counted in its "handle" time. sluice defers the DEL
+ *        to its next epoll_wait and the re-add with the same descriptor
+ *        and mode cancels it, so it makes none (an edge-triggered re-add
+ *        would make one EPOLL_CTL_MOD).
  *   persist (-p)  watchers are registered before the timed part and stay;
  *        a run only primes and dispatches. This is how the server uses the
  *        loop: a connection is registered once.

@@ -48,3 +48,14 @@ t_unit_event_test_accept_wrap_SOURCES = t/unit/event/test_accept_wrap.c t/unit/e
 t_unit_event_test_accept_wrap_CFLAGS = $(SL_TEST_CFLAGS)
 t_unit_event_test_accept_wrap_LDADD = $(SL_TEST_LIBS)
 t_unit_event_test_accept_wrap_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=accept4
+
+# Re-arming (del + add) with epoll_ctl and epoll_wait wrapped to count
+# the system calls and see what the kernel still reports.
+sl_event_rearm_test = t/unit/event/test_loop_rearm
+check_PROGRAMS += $(sl_event_rearm_test)
+TESTS += $(sl_event_rearm_test)
+t_unit_event_test_loop_rearm_SOURCES = t/unit/event/test_loop_rearm.c t/unit/event/evtest.h
+t_unit_event_test_loop_rearm_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_event_test_loop_rearm_LDADD = $(SL_TEST_LIBS)
+t_unit_event_test_loop_rearm_LDFLAGS = $(AM_LDFLAGS) \
+	-Wl,--wrap=epoll_ctl -Wl,--wrap=epoll_wait

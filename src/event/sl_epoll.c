@@ -8,6 +8,22 @@
  * batch are cleared (the libuv approach rather than nginx's instance bit:
  * it is exact even when a slot is closed and reused twice in one batch).
  * The scan costs O(rest of the batch) per close during dispatch only.
+ *
+ * Deferred deletion: sl_loop_del_conn only marks c (del_pending) and
+ * queues {c, fd} in loop->pending; the EPOLL_CTL_DEL is made just before
+ * the next epoll_wait, for what is still queued then. Adding c back first
+ * finds its entry and turns DEL + ADD into one EPOLL_CTL_MOD (which, like
+ * ADD, re-polls the descriptor, so an edge that came meanwhile is
+ * reported), or into nothing for a level-triggered re-add with the same
+ * descriptor: the kernel then watches exactly what it watched before. No
+ * event of c can reach a handler while it is queued: its entries in the
+ * batch were cleared by the delete, and the queue is flushed before the
+ * kernel can report anything else. Queue entries are matched by pointer
+ * and descriptor only, never dereferenced, because the owner may free or
+ * re-initialise c once it is unregistered; an entry that cannot be
+ * trusted (c re-initialised, or its fd changed) is settled with real
+ * system calls. Listen sockets are deleted at once: other processes hold
+ * them, so close(2) alone would not take them out of our set.
  */
 #include "sl_core.h"
 #include "sl_event.h"
@@ -15,6 +31,14 @@
 
 #define SL_LOOP_DEFAULT_EVENTS  512
 
+static sl_int_t sl_loop_register(sl_loop_t *loop, sl_conn_t *c,
+    unsigned level);
+static int sl_loop_pending_take(sl_loop_t *loop, sl_conn_t *c,
+    unsigned level);
+static void sl_loop_pending_add(sl_loop_t *loop, sl_conn_t *c);
+static void sl_loop_pending_cancel(sl_loop_t *loop, sl_conn_t *c);
+static void sl_loop_pending_flush(sl_loop_t *loop);
+static void sl_loop_pending_del(sl_loop_t *loop, int fd);
 static void sl_loop_invalidate(sl_loop_t *loop, sl_conn_t *c);
 static sl_int_t sl_loop_ctl(sl_loop_t *loop, sl_conn_t *c, int op,
     uint32_t events);
@@ -85,6 +109,7 @@ sl_loop_destroy(sl_loop_t *loop)
     sl_wakeup_cleanup(loop);
     sl_evsignal_cleanup(loop);
     sl_timer_cleanup(loop);
+    loop->npending = 0;                 /* closing epfd drops them all */
     if (close(loop->epfd) == -1) {
         sl_log_error(SL_LOG_ALERT, loop->log, errno, "close() of epoll failed");
     }
@@ -103,14 +128,9 @@ sl_loop_log(sl_loop_t *loop)
 sl_int_t
 sl_loop_add_conn(sl_loop_t *loop, sl_conn_t *c)
 {
-    if (sl_loop_ctl(loop, c, EPOLL_CTL_ADD,
-                    EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) != SL_OK)
-    {
+    if (sl_loop_register(loop, c, 0) != SL_OK) {
         return SL_ERROR;
     }
-    c->registered = 1;
-    c->level = 0;
-    c->read.active = 1;
     c->write.active = 1;
     return SL_OK;
 }
@@ -119,32 +139,28 @@ sl_loop_add_conn(sl_loop_t *loop, sl_conn_t *c)
 sl_int_t
 sl_loop_add_level(sl_loop_t *loop, sl_conn_t *c)
 {
-    if (sl_loop_ctl(loop, c, EPOLL_CTL_ADD, EPOLLIN) != SL_OK) {
-        return SL_ERROR;
-    }
-    c->registered = 1;
-    c->level = 1;
-    c->read.active = 1;
-    return SL_OK;
+    return sl_loop_register(loop, c, 1);
 }
 
 
 sl_int_t
 sl_loop_del_conn(sl_loop_t *loop, sl_conn_t *c)
 {
-    sl_int_t  rc;
-
     if (!c->registered) {
         return SL_OK;
     }
-    rc = sl_loop_ctl(loop, c, EPOLL_CTL_DEL, 0);
     c->registered = 0;
     c->read.active = 0;
     c->write.active = 0;
     sl_loop_invalidate(loop, c);
     sl_event_unpost(&c->read);
     sl_event_unpost(&c->write);
-    return rc;
+
+    if (c->listen) {
+        return sl_loop_ctl(loop, c, EPOLL_CTL_DEL, 0);
+    }
+    sl_loop_pending_add(loop, c);
+    return SL_OK;
 }
 
 
@@ -157,10 +173,15 @@ sl_conn_close(sl_loop_t *loop, sl_conn_t *c)
     sl_event_unpost(&c->write);
     sl_loop_invalidate(loop, c);
 
-    /* A level-triggered descriptor may be shared (listen sockets are open
-     * in every worker): close(2) alone would leave it in our epoll set. */
+    /* Removed explicitly rather than left to close(2): a level-triggered
+     * descriptor may be shared (listen sockets are open in every worker),
+     * and a deferred DEL must not outlive the descriptor, whose number the
+     * next socket may get. */
     if (c->registered && c->level) {
-        (void) sl_loop_del_conn(loop, c);
+        (void) sl_loop_ctl(loop, c, EPOLL_CTL_DEL, 0);
+    }
+    if (c->del_pending) {
+        sl_loop_pending_cancel(loop, c);
     }
     c->registered = 0;
     c->read.active = 0;
@@ -176,6 +197,141 @@ sl_conn_close(sl_loop_t *loop, sl_conn_t *c)
                      "close() of socket %d failed", c->fd);
     }
     c->fd = -1;
+}
+
+
+/*
+ * Registers c edge-triggered for reading and writing, or level-triggered
+ * for reading. A queued deletion of c's descriptor becomes a MOD, or
+ * nothing (see sl_loop_pending_take).
+ */
+static sl_int_t
+sl_loop_register(sl_loop_t *loop, sl_conn_t *c, unsigned level)
+{
+    uint32_t  events;
+    int       op;
+
+    op = loop->npending ? sl_loop_pending_take(loop, c, level)
+                        : EPOLL_CTL_ADD;
+    if (op != 0) {
+        events = level ? EPOLLIN
+                       : EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+        if (sl_loop_ctl(loop, c, op, events) != SL_OK) {
+            /* The entry left the queue: a registration a failed MOD
+             * left in the kernel must not stay there. */
+            if (op == EPOLL_CTL_MOD) {
+                sl_loop_pending_del(loop, c->fd);
+            }
+            c->del_pending = 0;
+            return SL_ERROR;
+        }
+    }
+    c->registered = 1;
+    c->level = level;
+    c->del_pending = 0;
+    c->read.active = 1;
+    return SL_OK;
+}
+
+
+/*
+ * Settles the queue with c about to be registered in mode level; returns
+ * the epoll_ctl op still needed, or 0 for none. An entry of c under
+ * another descriptor is deleted now (c's fd changed while queued); an
+ * entry under c's descriptor, whoever queued it, is still in the kernel
+ * for that descriptor unless it was closed, so it is modified (re-pointed
+ * at c). Only c's own entry, with del_pending still set, in the same
+ * level-triggered mode needs nothing.
+ */
+static int
+sl_loop_pending_take(sl_loop_t *loop, sl_conn_t *c, unsigned level)
+{
+    sl_loop_pending_t  *p;
+    unsigned            i;
+    int                 op;
+
+    op = EPOLL_CTL_ADD;
+    i = 0;
+    while (i < loop->npending) {
+        p = &loop->pending[i];
+        if (p->fd == c->fd) {
+            op = (p->c == c && c->del_pending && c->level && level)
+                 ? 0 : EPOLL_CTL_MOD;
+        } else if (p->c == c) {
+            sl_loop_pending_del(loop, p->fd);
+        } else {
+            i++;
+            continue;
+        }
+        *p = loop->pending[--loop->npending];
+    }
+    return op;
+}
+
+
+/* Queues c's deletion; a full queue is flushed first. */
+static void
+sl_loop_pending_add(sl_loop_t *loop, sl_conn_t *c)
+{
+    if (loop->npending == SL_LOOP_PENDING_MAX) {
+        sl_loop_pending_flush(loop);
+    }
+    loop->pending[loop->npending].c = c;
+    loop->pending[loop->npending].fd = c->fd;
+    loop->npending++;
+    c->del_pending = 1;
+}
+
+
+/* Deletes c's queued registration now, before its descriptor is closed. */
+static void
+sl_loop_pending_cancel(sl_loop_t *loop, sl_conn_t *c)
+{
+    unsigned  i;
+
+    c->del_pending = 0;
+    for (i = 0; i < loop->npending; i++) {
+        if (loop->pending[i].c == c) {
+            sl_loop_pending_del(loop, loop->pending[i].fd);
+            loop->pending[i] = loop->pending[--loop->npending];
+            return;
+        }
+    }
+}
+
+
+/* The queued deletions; before epoll_wait, and when the queue is full. */
+static void
+sl_loop_pending_flush(sl_loop_t *loop)
+{
+    unsigned  i;
+
+    for (i = 0; i < loop->npending; i++) {
+        sl_loop_pending_del(loop, loop->pending[i].fd);
+    }
+    loop->npending = 0;
+}
+
+
+/*
+ * EPOLL_CTL_DEL of a queued descriptor. ENOENT and EBADF are expected:
+ * the owner may have closed it with close(2) since, which removed it.
+ */
+static void
+sl_loop_pending_del(sl_loop_t *loop, int fd)
+{
+    struct epoll_event  ee;
+    sl_err_t            err;
+
+    memset(&ee, 0, sizeof(ee));
+    if (epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, &ee) == 0) {
+        return;
+    }
+    err = errno;
+    if (err != ENOENT && err != EBADF) {
+        sl_log_error(SL_LOG_ALERT, loop->log, err,
+                     "epoll_ctl(%d, %d) failed", EPOLL_CTL_DEL, fd);
+    }
 }
 
 
@@ -206,13 +362,23 @@ sl_loop_ctl(sl_loop_t *loop, sl_conn_t *c, int op, uint32_t events)
 
     ee.events = events;
     ee.data.ptr = c;
-    if (epoll_ctl(loop->epfd, op, c->fd, &ee) == -1) {
-        err = errno;
-        sl_log_error(SL_LOG_ALERT, c->log ? c->log : loop->log, err,
-                     "epoll_ctl(%d, %d) failed", op, c->fd);
-        return SL_ERROR;
+    if (epoll_ctl(loop->epfd, op, c->fd, &ee) == 0) {
+        return SL_OK;
     }
-    return SL_OK;
+    err = errno;
+
+    /* A MOD replaces a queued DEL. ENOENT: the descriptor was closed since
+     * (which removed it) and its number reused, so it is new to the set. */
+    if (op == EPOLL_CTL_MOD && err == ENOENT) {
+        op = EPOLL_CTL_ADD;
+        if (epoll_ctl(loop->epfd, op, c->fd, &ee) == 0) {
+            return SL_OK;
+        }
+        err = errno;
+    }
+    sl_log_error(SL_LOG_ALERT, c->log ? c->log : loop->log, err,
+                 "epoll_ctl(%d, %d) failed", op, c->fd);
+    return SL_ERROR;
 }
 
 
@@ -262,6 +428,11 @@ sl_loop_poll(sl_loop_t *loop, int timeout)
     int       n;
     sl_err_t  err;
 
+    /* Deletions still queued are made now: from here on the kernel may
+     * report events, and none may be of an unregistered connection. */
+    if (loop->npending) {
+        sl_loop_pending_flush(loop);
+    }
     n = epoll_wait(loop->epfd, loop->events, (int) loop->max_events,
                    timeout);
     err = errno;
@@ -294,6 +465,13 @@ sl_loop_dispatch(sl_loop_t *loop, struct epoll_event *ee)
 
     c = ee->data.ptr;
     revents = ee->events;
+
+    /* Cannot happen while the pending queue is flushed before each wait
+     * and a delete clears the rest of the batch; kept so that an event of
+     * an unregistered connection can never reach its handler. */
+    if (!c->registered) {
+        return;
+    }
 
     /* An error or hang-up is reported to both handlers, which learn the
      * details from their next read or write. */

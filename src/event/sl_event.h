@@ -88,6 +88,9 @@ struct sl_conn_s {
     unsigned              close:1;      /* the owner wants it closed */
     unsigned              idle:1;       /* idle keep-alive */
     unsigned              pooled:1;     /* belongs to an sl_conns array */
+    unsigned              del_pending:1; /* unregistered, and maybe still
+                                           in the kernel's set: its
+                                           EPOLL_CTL_DEL was deferred */
 
     union {                             /* the peer; sockaddr_in6-sized */
         struct sockaddr       sa;
@@ -139,22 +142,42 @@ sl_log_t *sl_loop_log(sl_loop_t *loop);
  * kernel said so). An edge is reported once: a handler reads or writes
  * until EAGAIN and then clears ready. The descriptor must not be shared
  * with another process or dup'ed (sl_conn_close relies on close(2)
- * removing it from epoll). Returns SL_OK, or SL_ERROR logged.
+ * removing it from epoll). Adding c back after sl_loop_del_conn, before
+ * the loop's next epoll_wait, costs one EPOLL_CTL_MOD instead of a DEL and
+ * an ADD; as with an ADD, the kernel then reports whatever the socket is
+ * ready for, so nothing that arrived while c was unregistered is lost.
+ * Returns SL_OK, or SL_ERROR logged.
  */
 sl_int_t sl_loop_add_conn(sl_loop_t *loop, sl_conn_t *c);
 
 /*
  * Registers c level-triggered for EPOLLIN only: the read handler is called
  * every iteration while the descriptor is readable. For listen sockets,
- * the eventfd and the signalfd. Returns SL_OK, or SL_ERROR logged.
+ * the eventfd and the signalfd. A descriptor that other processes share
+ * (a listen socket) must have c->listen set, so that sl_loop_del_conn
+ * removes it at once. Adding c back after sl_loop_del_conn, before the
+ * loop's next epoll_wait, makes no system call when c was level-triggered
+ * on the same descriptor (the kernel's registration is unchanged), and one
+ * EPOLL_CTL_MOD when it was edge-triggered. Returns SL_OK, or SL_ERROR
+ * logged.
  */
 sl_int_t sl_loop_add_level(sl_loop_t *loop, sl_conn_t *c);
 
 /*
- * Removes c from epoll. Events of c not yet delivered in the current
- * batch are dropped and its posted events unposted; timers stay. No-op
- * when c is not registered. Returns SL_OK, or SL_ERROR logged (c is then
- * considered unregistered anyway).
+ * Unregisters c: no handler of c runs for I/O from now on. Events of c not
+ * yet delivered in the current batch are dropped and its posted events
+ * unposted; timers stay. No-op when c is not registered.
+ *
+ * The EPOLL_CTL_DEL itself is deferred to just before the next epoll_wait
+ * (in a small queue, made at once when full) so that adding c back
+ * meanwhile is cheap; listen sockets (c->listen) are removed at once.
+ * Until then the registration stays in the kernel, which means: close the
+ * descriptor with sl_conn_close (which removes it explicitly) or, if
+ * nobody else holds it, with close(2); and a connection given a new
+ * descriptor with the same number before that epoll_wait is re-initialised
+ * with sl_conn_init before it is added back. The memory of c may be freed
+ * after this call. Returns SL_OK, or SL_ERROR
+ * logged (c is then considered unregistered anyway).
  */
 sl_int_t sl_loop_del_conn(sl_loop_t *loop, sl_conn_t *c);
 
@@ -162,9 +185,9 @@ sl_int_t sl_loop_del_conn(sl_loop_t *loop, sl_conn_t *c);
  * Closes c: deletes both timers, unposts both events, drops its pending
  * events of the current batch (so no handler of c runs again, even when
  * epoll reported it later in the same batch), removes a level-triggered
- * registration explicitly, closes the descriptor and sets fd to -1. The
- * memory, pool and buffer are the owner's. Closing a closed connection is
- * a no-op.
+ * registration and a deferred deletion (sl_loop_del_conn) explicitly,
+ * closes the descriptor and sets fd to -1. The memory, pool and buffer
+ * are the owner's. Closing a closed connection is a no-op.
  */
 void sl_conn_close(sl_loop_t *loop, sl_conn_t *c);
 

@@ -12,12 +12,26 @@
 #define SL_LOOP_WAKEUP_MAX   8
 #define SL_LOOP_SIGNALS_MAX  16
 
+/* Deferred EPOLL_CTL_DELs kept at most; one more flushes them all at once.
+ * Small, so the scans in sl_epoll.c stay cheap. */
+#define SL_LOOP_PENDING_MAX  64
+
 /* A heap slot keeps the key beside the pointer so sifting never chases
  * pointers into connection memory. */
 typedef struct {
     sl_msec_t     key;
     sl_event_t   *ev;
 } sl_timer_node_t;
+
+/*
+ * A deferred EPOLL_CTL_DEL (sl_epoll.c): c was unregistered while its
+ * registration under fd stays in the kernel's set until the next flush.
+ * c is only compared, never dereferenced: its memory may be gone by then.
+ */
+typedef struct {
+    sl_conn_t             *c;
+    int                    fd;
+} sl_loop_pending_t;
 
 typedef struct {
     int                    signo;
@@ -36,6 +50,9 @@ struct sl_loop_s {
     sl_timer_node_t      *heap;         /* binary min-heap on key */
     sl_uint_t             ntimers;
     sl_uint_t             heap_size;
+
+    sl_loop_pending_t     pending[SL_LOOP_PENDING_MAX];
+    unsigned              npending;
 
     sl_queue_t            posted_accept;
     sl_queue_t            posted;
