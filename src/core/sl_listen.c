@@ -6,6 +6,7 @@
 #include "sl_cycle.h"
 
 #include <systemd/sd-daemon.h>
+#include <linux/filter.h>
 
 #define SL_LISTEN_BACKLOG  4096
 #define SL_LISTEN_INHERIT_MAX  256
@@ -13,6 +14,7 @@
 /* Sockets this process was given at start; fd -1 once taken. */
 typedef struct {
     int             fd;
+    int             orig;       /* fd as inherited, -1 once closed unused */
     sl_sockaddr_t   addr;
     unsigned        systemd:1;
 } sl_listen_inherited_t;
@@ -21,13 +23,16 @@ static sl_listen_inherited_t  sl_listen_inherited[SL_LISTEN_INHERIT_MAX];
 static unsigned               sl_listen_ninherited;
 
 static int sl_listen_take_inherited(sl_listen_t *ls, unsigned *systemd);
-static void sl_listen_inherit_fd(int fd, unsigned systemd, sl_log_t *log);
+static void sl_listen_inherit_fd(int fd, unsigned systemd, const char *name,
+    sl_log_t *log);
 
 static int sl_listen_open_one(sl_listen_t *ls, sl_int_t reuseport,
     sl_log_t *log);
 static int sl_listen_find_old(sl_cycle_t *old, sl_listen_t *ls,
     unsigned index);
 static int sl_listen_owns_fd(sl_cycle_t *cycle, int fd);
+static unsigned sl_listen_keep_n(sl_cycle_t *old, sl_listen_t *ls);
+static int sl_listen_is_inherited(int fd);
 static sl_int_t sl_listen_parse_port(const char *p, in_port_t *port);
 
 
@@ -207,6 +212,33 @@ sl_listen_find_old(sl_cycle_t *old, sl_listen_t *ls, unsigned index)
 }
 
 
+/*
+ * How many sockets ls's address must keep: as many as old had for it, or
+ * as many as were inherited for it (USR2) when there is no old cycle.
+ */
+static unsigned
+sl_listen_keep_n(sl_cycle_t *old, sl_listen_t *ls)
+{
+    sl_listen_t  *o;
+    unsigned      i, n;
+
+    if (old) {
+        for (o = old->listening; o; o = o->next) {
+            if (sl_listen_addr_equal(&o->addr, &ls->addr)) {
+                return o->shared ? 0 : o->nfds;
+            }
+        }
+        return 0;
+    }
+    for (n = 0, i = 0; i < sl_listen_ninherited; i++) {
+        n += sl_listen_inherited[i].fd != -1
+             && !sl_listen_inherited[i].systemd
+             && sl_listen_addr_equal(&sl_listen_inherited[i].addr, &ls->addr);
+    }
+    return n;
+}
+
+
 /* True when fd is one of cycle's sockets. */
 static int
 sl_listen_owns_fd(sl_cycle_t *cycle, int fd)
@@ -287,6 +319,16 @@ sl_listen_open_all(sl_cycle_t *cycle, sl_cycle_t *old)
             ls->shared = sl_listen_was_shared(old, ls);
             ls->nfds = ls->shared ? 1 : ls->nfds;
         }
+        /* Closing a listen socket resets the clients in its queue, and
+         * with SO_REUSEPORT the kernel keeps queuing new clients on a
+         * socket of the group until the moment it closes (unless
+         * net.ipv4.tcp_migrate_req is set). So an address keeps every
+         * socket it had, across reloads (old) and upgrades (inherited),
+         * even when there are now fewer workers: the surplus ones are
+         * polled by all workers (sl_http_worker_listen). */
+        if (!ls->shared) {
+            ls->nfds = sl_max(ls->nfds, sl_listen_keep_n(old, ls));
+        }
         ls->fds = sl_palloc(cycle->pool, sizeof(int) * ls->nfds);
         if (ls->fds == NULL) {
             sl_log_error(SL_LOG_EMERG, &cycle->log, 0, "out of memory");
@@ -354,12 +396,15 @@ sl_listen_was_shared(sl_cycle_t *old, sl_listen_t *ls)
 }
 
 
+/* name: systemd's FileDescriptorName= for it (LISTEN_FDNAMES), or NULL. */
 static void
-sl_listen_inherit_fd(int fd, unsigned systemd, sl_log_t *log)
+sl_listen_inherit_fd(int fd, unsigned systemd, const char *name,
+    sl_log_t *log)
 {
     sl_listen_inherited_t  *in;
     socklen_t               len;
     int                     type, accepting;
+    char                    text[SL_LISTEN_ADDR_LEN];
 
     len = sizeof(type);
     if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1
@@ -382,24 +427,40 @@ sl_listen_inherit_fd(int fd, unsigned systemd, sl_log_t *log)
     (void) fcntl(fd, F_SETFD, FD_CLOEXEC);
     (void) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     in->fd = fd;
+    in->orig = fd;
     in->systemd = systemd;
     sl_listen_ninherited++;
+    if (systemd) {
+        (void) sl_listen_addr_text(&in->addr, text, sizeof(text));
+        sl_log_error(SL_LOG_NOTICE, log, 0, "socket %d from systemd%s%s%s: "
+                     "%s", fd, name ? " (\"" : "", name ? name : "",
+                     name ? "\")" : "", text);
+    }
 }
 
 
 unsigned
 sl_listen_inherit(sl_log_t *log)
 {
-    const char  *env;
-    char        *end;
-    long         fd;
-    int          i, n;
+    const char   *env;
+    char         *end, **names;
+    long          fd;
+    int           i, n;
 
-    /* unset_environment = 1: workers and a new binary must not see them. */
-    n = sd_listen_fds(1);
+    /* unset_environment = 1: workers and a new binary must not see them.
+     * The names only label the sockets in the log: an address in the
+     * configuration is what picks a socket. */
+    names = NULL;
+    n = sd_listen_fds_with_names(1, &names);
     for (i = 0; i < n; i++) {
-        sl_listen_inherit_fd(SD_LISTEN_FDS_START + i, 1, log);
+        sl_listen_inherit_fd(SD_LISTEN_FDS_START + i, 1,
+                             names && strcmp(names[i], "unknown") != 0
+                             ? names[i] : NULL, log);
     }
+    for (i = 0; names && names[i]; i++) {
+        free(names[i]);
+    }
+    free(names);
     env = getenv(SL_LISTEN_ENV);
     while (env && *env) {
         fd = strtol(env, &end, 10);
@@ -408,7 +469,7 @@ sl_listen_inherit(sl_log_t *log)
                          SL_LISTEN_ENV);
             break;
         }
-        sl_listen_inherit_fd((int) fd, 0, log);
+        sl_listen_inherit_fd((int) fd, 0, NULL, log);
         env = *end == ';' ? end + 1 : end;
     }
     (void) unsetenv(SL_LISTEN_ENV);
@@ -450,6 +511,7 @@ sl_listen_inherit_close_unused(sl_log_t *log)
                          sl_listen_inherited[i].fd);
             (void) close(sl_listen_inherited[i].fd);
             sl_listen_inherited[i].fd = -1;
+            sl_listen_inherited[i].orig = -1;
         }
     }
 }
@@ -480,4 +542,56 @@ sl_listen_export(sl_cycle_t *cycle, char *buf, size_t size)
     }
     *p = '\0';
     return buf;
+}
+
+
+/* True when fd came from systemd or from an older master (USR2). */
+static int
+sl_listen_is_inherited(int fd)
+{
+    unsigned  i;
+
+    for (i = 0; i < sl_listen_ninherited; i++) {
+        if (sl_listen_inherited[i].orig == fd) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+
+/*
+ * A classic BPF socket filter that drops every packet. On a listening
+ * TCP socket the kernel runs it before it handles a SYN: the client hears
+ * nothing and sends its SYN again a second later, when the socket is
+ * closed and the kernel refuses it cleanly. Meanwhile no new client joins
+ * the accept queue, which the workers empty before they close the socket.
+ */
+void
+sl_listen_refuse_new(sl_cycle_t *cycle, sl_log_t *log)
+{
+    static struct sock_filter  drop[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
+    struct sock_fprog          prog;
+    sl_listen_t               *ls;
+    unsigned                   i;
+
+    prog.len = sl_nelem(drop);
+    prog.filter = drop;
+    for (ls = cycle->listening; ls; ls = ls->next) {
+        for (i = 0; ls->fds && i < ls->nfds; i++) {
+            /* An inherited socket lives on elsewhere (systemd, the other
+             * master of an upgrade): a filter would outlive us there. */
+            if (ls->fds[i] == -1 || ls->shared
+                || sl_listen_is_inherited(ls->fds[i]))
+            {
+                continue;
+            }
+            if (setsockopt(ls->fds[i], SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+                           sizeof(prog)) == -1)
+            {
+                sl_log_error(SL_LOG_WARN, log, errno, "setsockopt("
+                             "SO_ATTACH_FILTER) on %s failed", ls->text.data);
+            }
+        }
+    }
 }

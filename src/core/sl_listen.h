@@ -87,6 +87,16 @@ void sl_listen_inherit_close_unused(sl_log_t *log);
  */
 char *sl_listen_export(sl_cycle_t *cycle, char *buf, size_t size);
 
+/*
+ * Before a final stop: makes the kernel ignore new connection attempts on
+ * the sockets of cycle that this process opened itself (not inherited
+ * ones: they outlive us in systemd or in the other master of an upgrade),
+ * so the queue the workers empty before closing stops growing; a client
+ * refused meanwhile retries and is refused cleanly once the socket is
+ * closed. Failures are logged at warn.
+ */
+void sl_listen_refuse_new(sl_cycle_t *cycle, sl_log_t *log);
+
 #define SL_LISTEN_ENV  "SLUICE_LISTEN_FDS"
 
 #endif /* SL_LISTEN_H */

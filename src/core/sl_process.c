@@ -755,10 +755,11 @@ sl_master_commit(void)
     old = sl_master.current;
     sl_master.current = sl_master.pending;
     sl_master.pending = NULL;
-    sl_master_drain_cycle(old);
     /* An address the new configuration dropped stops taking clients now;
-     * the draining workers close their copies too. */
+     * the draining workers take what is queued and close their copies
+     * too. Ours first, so theirs is the last close (see sl_master_stop). */
     sl_listen_close_unshared(old, sl_master.current);
+    sl_master_drain_cycle(old);
     sl_master_status("reloaded", status, sizeof(status));
     sl_notify_ready(status);
     sl_log_error(SL_LOG_NOTICE, &sl_master.current->log, 0,
@@ -886,15 +887,25 @@ sl_master_stop(int signo)
                  signo == SIGQUIT ? "graceful stop" : "fast stop");
     sl_notify_stopping(signo == SIGQUIT ? "stopping gracefully"
                                         : "stopping");
-    sl_master_signal_cycle(NULL, signo);
     /* Nobody will accept again: a client connecting now must be refused
      * at once, not queued until we exit and then reset. A new binary
-     * (USR2) holds sockets of its own. */
+     * (USR2) holds sockets of its own. Our copies close before the
+     * workers hear of the stop: a worker takes the clients queued on a
+     * socket and then closes it, and that close must be the last one, or
+     * clients queued after the worker looked would be reset when ours
+     * closes. And no client may join a queue after the worker looked:
+     * new connection attempts are ignored from now on (unless a new
+     * binary serves on the same sockets). */
     for (i = 0; i < SL_MAX_CYCLES; i++) {
+        if (sl_master.cycles[i] && !sl_master.upgrade) {
+            sl_listen_refuse_new(sl_master.cycles[i],
+                                 &sl_master.current->log);
+        }
         if (sl_master.cycles[i]) {
             sl_listen_close_unshared(sl_master.cycles[i], NULL);
         }
     }
+    sl_master_signal_cycle(NULL, signo);
 }
 
 

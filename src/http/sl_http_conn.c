@@ -351,7 +351,13 @@ sl_http_conn_request_done(sl_http_request_t *r)
     if (w->access_log) {
         sl_http_access_log_write(w->access_log, r);
     }
-    keepalive = r->keepalive && !w->shutting_down;
+    /* Not "&& !shutting_down": a request that began before QUIT got a
+     * response without "Connection: close", so its client may send the
+     * next request at once. Closing now would meet that request with EOF
+     * or a reset; instead the connection goes on as promised, and the
+     * next request (started while shutting down) is answered with
+     * Connection: close. shutdown_timeout still bounds it. */
+    keepalive = r->keepalive;
     next = r->body_pos ? r->body_pos : c->buffer->pos + r->head_len;
     /* Unread bytes at close would make the kernel send RST, which can
      * destroy the response before the client reads it. */

@@ -20,6 +20,8 @@ sl_http_worker_t  *sl_http_worker;
 
 static sl_int_t sl_http_worker_init(sl_http_worker_t *w, sl_cycle_t *cycle);
 static sl_int_t sl_http_worker_listen(sl_http_worker_t *w);
+static int sl_http_worker_is_shared_fd(sl_http_worker_t *w, sl_listen_t *ls,
+    sl_uint_t i);
 static sl_int_t sl_http_worker_modules(sl_http_worker_t *w);
 static void sl_http_worker_signal(int signo, void *data);
 static void sl_http_worker_shutdown(sl_http_worker_t *w);
@@ -27,6 +29,9 @@ static void sl_http_worker_heartbeat(sl_event_t *ev);
 static void sl_http_worker_deadline(sl_event_t *ev);
 static void sl_http_worker_exit(sl_http_worker_t *w);
 static void sl_http_worker_accept(sl_conn_t *c, void *listen_data);
+static void sl_http_worker_drain_listen(sl_http_worker_t *w);
+static void sl_http_worker_drain_one(sl_http_worker_t *w, sl_listen_t *ls,
+    int fd);
 static void sl_http_worker_close_listen(sl_http_worker_t *w);
 
 static sl_accept_t  *sl_http_worker_acceptor;
@@ -146,33 +151,37 @@ sl_http_worker_modules(sl_http_worker_t *w)
 
 
 /*
- * reuseport: this worker polls its own socket of each address and closes
- * the others' copies, so a socket the master retires really closes.
- * mutex: every worker shares socket 0.
+ * reuseport: this worker polls its own socket of each address (socket
+ * `index`) and closes the copies of the other workers' own sockets, so a
+ * socket the master retires really closes. An address may have more
+ * sockets than there are workers (after a reload to fewer workers: see
+ * sl_listen_open_all); those surplus sockets, like every socket in mutex
+ * mode and a shared (systemd) socket, are polled by every worker.
  */
 static sl_int_t
 sl_http_worker_listen(sl_http_worker_t *w)
 {
-    sl_accept_listen_t  lst[64];
+    sl_accept_listen_t  lst[256];
     sl_accept_conf_t    ac;
     sl_listen_t        *ls;
     sl_uint_t           n, i;
 
     n = 0;
     for (ls = w->cycle->listening; ls; ls = ls->next) {
-        if (n == sl_nelem(lst)) {
-            sl_log_error(SL_LOG_EMERG, &w->cycle->log, 0,
-                         "more than %zu listen addresses", sl_nelem(lst));
-            return SL_ERROR;
-        }
-        lst[n].fd = ls->fds[ls->nfds > 1 ? w->index : 0];
-        lst[n].data = ls;
-        n++;
-        for (i = 0; ls->nfds > 1 && i < ls->nfds; i++) {
-            if (i != w->index) {
+        for (i = 0; i < ls->nfds; i++) {
+            if (i != w->index && !sl_http_worker_is_shared_fd(w, ls, i)) {
                 (void) close(ls->fds[i]);
                 ls->fds[i] = -1;
+                continue;
             }
+            if (n == sl_nelem(lst)) {
+                sl_log_error(SL_LOG_EMERG, &w->cycle->log, 0,
+                             "more than %zu listen sockets", sl_nelem(lst));
+                return SL_ERROR;
+            }
+            lst[n].fd = ls->fds[i];
+            lst[n].data = ls;
+            n++;
         }
     }
     memset(&ac, 0, sizeof(ac));
@@ -186,6 +195,16 @@ sl_http_worker_listen(sl_http_worker_t *w)
     ac.handler = sl_http_worker_accept;
     sl_http_worker_acceptor = sl_accept_create(w->loop, w->conns, &ac);
     return sl_http_worker_acceptor ? SL_OK : SL_ERROR;
+}
+
+
+/* True when socket i of ls is polled by every worker, not one. */
+static int
+sl_http_worker_is_shared_fd(sl_http_worker_t *w, sl_listen_t *ls,
+    sl_uint_t i)
+{
+    return ls->shared || w->cycle->accept != SL_ACCEPT_CONF_REUSEPORT
+           || i >= (sl_uint_t) w->cycle->worker_processes;
 }
 
 
@@ -243,6 +262,7 @@ sl_http_worker_shutdown(sl_http_worker_t *w)
     w->shutting_down = 1;
     sl_process_title_set("sluice: worker (shutting down)");
     sl_accept_stop(sl_http_worker_acceptor);
+    sl_http_worker_drain_listen(w);
     sl_http_worker_close_listen(w);
     if (sl_conns_used(w->conns) == 0) {
         sl_loop_stop(w->loop);
@@ -294,6 +314,62 @@ sl_http_worker_exit(sl_http_worker_t *w)
         sl_http_access_log_close(w->access_log);
     }
     sl_thread_pool_destroy(w->thread_pool);
+}
+
+
+/*
+ * On QUIT, before this worker closes its copies of the listen sockets: the
+ * clients already waiting in their queues were accepted by the kernel and
+ * may have sent their request; when the last copy of a socket closes the
+ * kernel resets them. So take them now and serve them (with Connection:
+ * close), as sl_accept does, until the queue is empty. The master closed
+ * its own copies before telling us to stop, so on a final stop nothing
+ * but this short loop separates the last accept from the close. (In a
+ * reload the sockets stay open in the new generation, which would have
+ * taken these clients too: no harm either way.)
+ */
+static void
+sl_http_worker_drain_listen(sl_http_worker_t *w)
+{
+    sl_listen_t  *ls;
+    unsigned      i;
+
+    for (ls = w->cycle->listening; ls; ls = ls->next) {
+        for (i = 0; i < ls->nfds; i++) {
+            if (ls->fds[i] != -1) {
+                sl_http_worker_drain_one(w, ls, ls->fds[i]);
+            }
+        }
+    }
+}
+
+
+static void
+sl_http_worker_drain_one(sl_http_worker_t *w, sl_listen_t *ls, int fd)
+{
+    sl_sockaddr_t   addr;
+    socklen_t       len;
+    sl_conn_t      *c;
+    int             s;
+
+    while (sl_conns_free_n(w->conns) > 0) {
+        len = sizeof(addr);
+        s = accept4(fd, &addr.sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (s == -1) {
+            if (errno == ECONNABORTED || errno == EINTR) {
+                continue;
+            }
+            return;   /* EAGAIN: empty; anything else: sl_accept logs it */
+        }
+        c = sl_conns_get(w->conns, s);
+        memcpy(&c->addr, &addr, sl_min(sizeof(addr), sizeof(c->addr)));
+        c->socklen = sl_min(len, (socklen_t) sizeof(c->addr));
+        if (sl_loop_add_conn(w->loop, c) != SL_OK) {
+            sl_conns_close(w->conns, c);
+            return;
+        }
+        sl_http_worker_accept(c, ls);
+    }
 }
 
 
