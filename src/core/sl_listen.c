@@ -4,6 +4,7 @@
  */
 #include "sl_core.h"
 #include "sl_cycle.h"
+#include "sl_notify.h"
 
 #include <systemd/sd-daemon.h>
 #include <linux/filter.h>
@@ -16,14 +17,18 @@ typedef struct {
     int             fd;
     int             orig;       /* fd as inherited, -1 once closed unused */
     sl_sockaddr_t   addr;
-    unsigned        systemd:1;
+    char            name[SL_LISTEN_STORE_NAME_LEN];   /* if stored */
+    unsigned        systemd:1;  /* a socket unit's: shared, left as is */
+    unsigned        stored:1;   /* ours, back from systemd's fd store */
 } sl_listen_inherited_t;
 
 static sl_listen_inherited_t  sl_listen_inherited[SL_LISTEN_INHERIT_MAX];
 static unsigned               sl_listen_ninherited;
 
 static int sl_listen_take_inherited(sl_listen_t *ls, unsigned *systemd);
-static void sl_listen_inherit_fd(int fd, unsigned systemd, const char *name,
+static void sl_listen_inherit_systemd(int fd, const char *name,
+    sl_log_t *log);
+static sl_listen_inherited_t *sl_listen_inherit_fd(int fd, unsigned systemd,
     sl_log_t *log);
 
 static int sl_listen_open_one(sl_listen_t *ls, sl_int_t reuseport,
@@ -396,15 +401,46 @@ sl_listen_was_shared(sl_cycle_t *old, sl_listen_t *ls)
 }
 
 
-/* name: systemd's FileDescriptorName= for it (LISTEN_FDNAMES), or NULL. */
+/*
+ * A descriptor systemd passed. name is its LISTEN_FDNAMES name, or NULL:
+ * one of ours (SL_LISTEN_STORE_PREFIX) came back from the descriptor
+ * store and is used like a socket a previous master opened (USR2); any
+ * other is a socket unit's, which the workers share and we leave as is.
+ */
 static void
-sl_listen_inherit_fd(int fd, unsigned systemd, const char *name,
-    sl_log_t *log)
+sl_listen_inherit_systemd(int fd, const char *name, sl_log_t *log)
+{
+    sl_listen_inherited_t  *in;
+    unsigned                stored;
+    char                    text[SL_LISTEN_ADDR_LEN];
+
+    stored = name && strncmp(name, SL_LISTEN_STORE_PREFIX,
+                             sizeof(SL_LISTEN_STORE_PREFIX) - 1) == 0
+             && strlen(name) < SL_LISTEN_STORE_NAME_LEN;
+    in = sl_listen_inherit_fd(fd, !stored, log);
+    if (in == NULL) {
+        return;
+    }
+    (void) sl_listen_addr_text(&in->addr, text, sizeof(text));
+    if (stored) {
+        in->stored = 1;
+        memcpy(in->name, name, strlen(name) + 1);
+        sl_log_error(SL_LOG_NOTICE, log, 0, "socket %d from systemd's "
+                     "descriptor store: %s", fd, text);
+        return;
+    }
+    sl_log_error(SL_LOG_NOTICE, log, 0, "socket %d from systemd%s%s%s: %s",
+                 fd, name ? " (\"" : "", name ? name : "",
+                 name ? "\")" : "", text);
+}
+
+
+static sl_listen_inherited_t *
+sl_listen_inherit_fd(int fd, unsigned systemd, sl_log_t *log)
 {
     sl_listen_inherited_t  *in;
     socklen_t               len;
-    int                     type, accepting;
-    char                    text[SL_LISTEN_ADDR_LEN];
+    int                     type, accepting, none;
 
     len = sizeof(type);
     if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1
@@ -415,27 +451,27 @@ sl_listen_inherit_fd(int fd, unsigned systemd, const char *name,
     {
         sl_log_error(SL_LOG_WARN, log, 0, "inherited descriptor %d is not a "
                      "listening TCP socket: ignored", fd);
-        return;
+        return NULL;
     }
     in = &sl_listen_inherited[sl_listen_ninherited];
+    memset(in, 0, sizeof(*in));
     len = sizeof(in->addr);
     if (getsockname(fd, &in->addr.sa, &len) == -1) {
         sl_log_error(SL_LOG_WARN, log, errno, "getsockname() on inherited "
                      "descriptor %d failed: ignored", fd);
-        return;
+        return NULL;
     }
     (void) fcntl(fd, F_SETFD, FD_CLOEXEC);
     (void) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    /* The master that had it may have stopped with a drop-all filter on it
+     * (sl_listen_refuse_new); ENOENT when there is none. */
+    none = 0;
+    (void) setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &none, sizeof(none));
     in->fd = fd;
     in->orig = fd;
     in->systemd = systemd;
     sl_listen_ninherited++;
-    if (systemd) {
-        (void) sl_listen_addr_text(&in->addr, text, sizeof(text));
-        sl_log_error(SL_LOG_NOTICE, log, 0, "socket %d from systemd%s%s%s: "
-                     "%s", fd, name ? " (\"" : "", name ? name : "",
-                     name ? "\")" : "", text);
-    }
+    return in;
 }
 
 
@@ -448,14 +484,14 @@ sl_listen_inherit(sl_log_t *log)
     int           i, n;
 
     /* unset_environment = 1: workers and a new binary must not see them.
-     * The names only label the sockets in the log: an address in the
-     * configuration is what picks a socket. */
+     * An address in the configuration is what picks a socket; a name only
+     * labels it in the log, or marks it as one of ours from the store. */
     names = NULL;
     n = sd_listen_fds_with_names(1, &names);
     for (i = 0; i < n; i++) {
-        sl_listen_inherit_fd(SD_LISTEN_FDS_START + i, 1,
-                             names && strcmp(names[i], "unknown") != 0
-                             ? names[i] : NULL, log);
+        sl_listen_inherit_systemd(SD_LISTEN_FDS_START + i,
+                                  names && strcmp(names[i], "unknown") != 0
+                                  ? names[i] : NULL, log);
     }
     for (i = 0; names && names[i]; i++) {
         free(names[i]);
@@ -469,7 +505,7 @@ sl_listen_inherit(sl_log_t *log)
                          SL_LISTEN_ENV);
             break;
         }
-        sl_listen_inherit_fd((int) fd, 0, NULL, log);
+        (void) sl_listen_inherit_fd((int) fd, 0, log);
         env = *end == ';' ? end + 1 : end;
     }
     (void) unsetenv(SL_LISTEN_ENV);
@@ -512,6 +548,10 @@ sl_listen_inherit_close_unused(sl_log_t *log)
             (void) close(sl_listen_inherited[i].fd);
             sl_listen_inherited[i].fd = -1;
             sl_listen_inherited[i].orig = -1;
+            /* systemd's copy too, or it would come back at every start. */
+            if (sl_listen_inherited[i].stored) {
+                sl_notify_fdstore_remove(sl_listen_inherited[i].name);
+            }
         }
     }
 }
@@ -545,7 +585,12 @@ sl_listen_export(sl_cycle_t *cycle, char *buf, size_t size)
 }
 
 
-/* True when fd came from systemd or from an older master (USR2). */
+/*
+ * True when fd came from a socket unit or from an older master (USR2):
+ * others serve on it after us. Not for our own sockets back from the
+ * descriptor store: only systemd keeps them, and the next master removes
+ * the filter.
+ */
 static int
 sl_listen_is_inherited(int fd)
 {
@@ -553,7 +598,7 @@ sl_listen_is_inherited(int fd)
 
     for (i = 0; i < sl_listen_ninherited; i++) {
         if (sl_listen_inherited[i].orig == fd) {
-            return 1;
+            return !sl_listen_inherited[i].stored;
         }
     }
     return 0;

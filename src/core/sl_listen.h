@@ -97,6 +97,25 @@ char *sl_listen_export(sl_cycle_t *cycle, char *buf, size_t size);
  */
 void sl_listen_refuse_new(sl_cycle_t *cycle, sl_log_t *log);
 
+/*
+ * Hands the sockets of cycle to systemd's descriptor store (FDSTORE=1,
+ * when NOTIFY_SOCKET is set), each address under its own name (see
+ * sl_listen_store_name), so that after "systemctl restart" the next master
+ * gets them back (sl_listen_inherit) and nothing queued on them is lost;
+ * addresses that old (may be NULL) had and cycle has not are removed from
+ * the store. systemd ignores a descriptor it already has. Sockets a socket
+ * unit passed are left to it.
+ */
+void sl_listen_store(sl_cycle_t *cycle, sl_cycle_t *old);
+
+/* The store name of ls: SL_LISTEN_STORE_PREFIX and its address, ':'
+ * (LISTEN_FDNAMES' separator) written as '_'. */
+void sl_listen_store_name(const sl_listen_t *ls, char *buf, size_t size);
+
+#define SL_LISTEN_STORE_PREFIX    "sluice-listen-"
+#define SL_LISTEN_STORE_NAME_LEN  (sizeof(SL_LISTEN_STORE_PREFIX) \
+                                   + SL_LISTEN_ADDR_LEN)
+
 #define SL_LISTEN_ENV  "SLUICE_LISTEN_FDS"
 
 #endif /* SL_LISTEN_H */

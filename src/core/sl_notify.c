@@ -59,6 +59,23 @@ sl_notify_extend_timeout(uint64_t usec)
 }
 
 
+void
+sl_notify_fdstore(const char *name, const int *fds, unsigned n)
+{
+    char  msg[320];
+
+    (void) snprintf(msg, sizeof(msg), "FDSTORE=1\nFDNAME=%s", name);
+    (void) sd_pid_notify_with_fds(0, 0, msg, fds, n);
+}
+
+
+void
+sl_notify_fdstore_remove(const char *name)
+{
+    (void) sd_notifyf(0, "FDSTOREREMOVE=1\nFDNAME=%s", name);
+}
+
+
 sl_msec_t
 sl_notify_watchdog_interval(void)
 {

@@ -25,6 +25,16 @@ void sl_notify_watchdog(void);
 void sl_notify_extend_timeout(uint64_t usec);
 
 /*
+ * FDSTORE=1 with FDNAME=name: systemd keeps a copy of the n descriptors
+ * fds for the service (FileDescriptorStoreMax=) and passes them back with
+ * LISTEN_FDS / LISTEN_FDNAMES when it starts the service again.
+ */
+void sl_notify_fdstore(const char *name, const int *fds, unsigned n);
+
+/* FDSTOREREMOVE=1 with FDNAME=name: systemd closes its copies. */
+void sl_notify_fdstore_remove(const char *name);
+
+/*
  * The watchdog interval in milliseconds (half of WATCHDOG_USEC, as
  * sd_watchdog_enabled advises), or 0 when the watchdog is off.
  */

@@ -24,6 +24,7 @@
 #define SL_KILL_GRACE          5000     /* ms past shutdown_timeout */
 #define SL_RESPAWN_MAX_DELAY   10000
 #define SL_QUICK_DEATH         2000     /* died this soon: back off */
+#define SL_EXTEND_EVERY        5000     /* ms between EXTEND_TIMEOUT_USEC */
 
 typedef struct {
     pid_t        pid;           /* 0: free */
@@ -50,6 +51,7 @@ typedef struct {
     sl_uint_t          generation;
     sl_uint_t          reloads;      /* verdicts written */
     sl_msec_t          stop_deadline;
+    sl_msec_t          extend_next;  /* next EXTEND_TIMEOUT_USEC, stopping */
     pid_t              upgrade;      /* the new binary's master, or 0 */
     sl_msec_t          watchdog_interval;
     sl_msec_t          watchdog_next;
@@ -89,6 +91,7 @@ static void sl_master_upgrade_exited(int status);
 static void sl_master_pid_path(char *buf, size_t size, const char *suffix);
 static void sl_master_stop(int signo);
 static void sl_master_deadlines(void);
+static void sl_master_extend_stop(void);
 static void sl_master_respawns(void);
 static void sl_master_watchdog(void);
 static void sl_master_release_cycles(void);
@@ -165,6 +168,7 @@ sl_master_start(sl_cycle_t *cycle)
     cycle->generation = ++sl_master.generation;
     sl_master_cycle_add(cycle);
     sl_master.current = cycle;
+    sl_listen_store(cycle, NULL);
 
     sl_log_error(SL_LOG_NOTICE, &cycle->log, 0,
                  "sluice " PACKAGE_VERSION " started, master pid %d, "
@@ -481,6 +485,7 @@ sl_master_pass(void)
     sl_master_handshake();
     sl_master_respawns();
     sl_master_deadlines();
+    sl_master_extend_stop();
     sl_master_watchdog();
     sl_master_release_cycles();
 }
@@ -606,6 +611,9 @@ sl_master_reload(void)
         return;
     }
     sl_notify_reloading();
+    /* The reload ends with the handshake, or with its timeout. */
+    sl_notify_extend_timeout((uint64_t) (SL_HANDSHAKE_TIMEOUT + SL_KILL_GRACE)
+                             * 1000);
     sl_log_error(SL_LOG_NOTICE, &sl_master.current->log, 0,
                  "reloading configuration from %s", sl_master.conf.conf_path);
     if (sl_master.pending) {
@@ -760,6 +768,7 @@ sl_master_commit(void)
      * too. Ours first, so theirs is the last close (see sl_master_stop). */
     sl_listen_close_unshared(old, sl_master.current);
     sl_master_drain_cycle(old);
+    sl_listen_store(sl_master.current, old);
     sl_master_status("reloaded", status, sizeof(status));
     sl_notify_ready(status);
     sl_log_error(SL_LOG_NOTICE, &sl_master.current->log, 0,
@@ -883,6 +892,7 @@ sl_master_stop(int signo)
     }
     sl_master.stopping = 1;
     sl_master.stop_deadline = sl_current_msec + limit;
+    sl_master.extend_next = 0;
     sl_log_error(SL_LOG_NOTICE, &sl_master.current->log, 0, "%s",
                  signo == SIGQUIT ? "graceful stop" : "fast stop");
     sl_notify_stopping(signo == SIGQUIT ? "stopping gracefully"
@@ -931,6 +941,27 @@ sl_master_deadlines(void)
             slot->draining = 1;
         }
     }
+}
+
+
+/*
+ * A graceful stop may take shutdown_timeout, longer than systemd's
+ * TimeoutStopSec: while stopping, systemd is told every SL_EXTEND_EVERY
+ * how long we may still need (our own deadline, which is bounded, plus
+ * the time to the next message), so it does not kill a healthy drain.
+ */
+static void
+sl_master_extend_stop(void)
+{
+    sl_msec_t  left;
+
+    if (!sl_master.stopping || sl_current_msec < sl_master.extend_next) {
+        return;
+    }
+    sl_master.extend_next = sl_current_msec + SL_EXTEND_EVERY;
+    left = sl_master.stop_deadline > sl_current_msec
+           ? sl_master.stop_deadline - sl_current_msec : 0;
+    sl_notify_extend_timeout((uint64_t) (left + SL_EXTEND_EVERY) * 1000);
 }
 
 

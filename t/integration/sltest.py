@@ -161,10 +161,15 @@ def proc_status(pid, field):
 class Notify:
     """An AF_UNIX datagram socket standing in for systemd's notify socket.
     A thread drains it at once (sd_notify blocks when the queue is full)
-    and keeps each message as (sender pid, {field: value}, text)."""
+    and keeps each message as (sender pid, {field: value}, text).
+    Descriptors sent with a message (FDSTORE=1) are closed at once, as
+    systemd does without FileDescriptorStoreMax=, unless keep_fds: then
+    self.fds maps the message's index to them, and close() closes them."""
 
-    def __init__(self, path):
+    def __init__(self, path, keep_fds=False):
         self.path = path
+        self.keep_fds = keep_fds
+        self.fds = {}
         self.messages = []
         self.lock = threading.Lock()
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -179,16 +184,26 @@ class Notify:
             r, _, _ = select.select([self.sock], [], [], 0.05)
             if not r:
                 continue
-            data, anc, _, _ = self.sock.recvmsg(65536, socket.CMSG_SPACE(12))
+            data, anc, _, _ = self.sock.recvmsg(
+                65536, socket.CMSG_SPACE(12) + socket.CMSG_SPACE(4 * 256))
             pid = None
+            fds = []
             for level, kind, cdata in anc:
                 if (level, kind) == (socket.SOL_SOCKET,
                                      socket.SCM_CREDENTIALS):
                     pid = struct.unpack("3i", cdata[:12])[0]
+                elif (level, kind) == (socket.SOL_SOCKET, socket.SCM_RIGHTS):
+                    n = len(cdata) // 4
+                    fds += struct.unpack("%di" % n, cdata[:4 * n])
             text = data.decode(errors="replace")
             fields = dict(line.split("=", 1)
                           for line in text.split("\n") if "=" in line)
             with self.lock:
+                if fds and self.keep_fds:
+                    self.fds[len(self.messages)] = fds
+                else:
+                    for fd in fds:
+                        os.close(fd)
                 self.messages.append((pid, fields, text))
 
     def all(self):
@@ -219,6 +234,10 @@ class Notify:
         self.stopping = True
         self.thread.join(2)
         self.sock.close()
+        for fds in self.fds.values():
+            for fd in fds:
+                os.close(fd)
+        self.fds = {}
 
 
 class Server:
@@ -230,11 +249,14 @@ class Server:
     error_log: the log file to check, relative to the directory.
     ready: wait for READY=1 in start().  cwd: the master's working
     directory (default: the temporary directory); -c is given relative
-    to it."""
+    to it.  keep_fds: keep descriptors sent to the notify socket (see
+    Notify)."""
 
     def __init__(self, conf, ports=1, env=None, allow=(),
-                 error_log="error.log", ready=True, cwd=None):
+                 error_log="error.log", ready=True, cwd=None,
+                 keep_fds=False):
         self.conf_text = conf
+        self.keep_fds = keep_fds
         self.nports = ports
         self.env = env or {}
         self.allow = [re.compile(a) for a in allow]
@@ -292,7 +314,7 @@ class Server:
             path = os.path.join(self.dir, "notify.sock")
             if os.path.exists(path):
                 os.unlink(path)
-            self.notify = Notify(path)
+            self.notify = Notify(path, keep_fds=self.keep_fds)
         env = dict(os.environ)
         env.update(self.env)
         env["NOTIFY_SOCKET"] = self.notify.path

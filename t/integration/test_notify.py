@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """sd_notify (issue 2): READY=1 with MAINPID and STATUS once the workers
 accept, RELOADING=1 with MONOTONIC_USEC then READY=1 on HUP, STOPPING=1 on
-QUIT and TERM, and WATCHDOG=1 pings while every worker's loop turns."""
+QUIT and TERM, and WATCHDOG=1 pings while every worker's loop turns.
+EXTEND_TIMEOUT_USEC (issue 8): a reload asks for its handshake's time,
+and a graceful stop, which may outlast TimeoutStopSec, keeps asking for
+what remains of shutdown_timeout while it drains."""
 import os
 import signal
+import socket
 import time
 import unittest
 
@@ -29,7 +33,8 @@ class Notify(unittest.TestCase):
         self.assertEqual([m for m in msgs if m[1].get("READY")], [msgs[i]])
         self.assertEqual(sltest.get(srv.port).status, 200)
         # A status line came first, while the workers were starting.
-        self.assertEqual(msgs[0][1].get("STATUS", "")[:9], "starting:")
+        first = [m[1]["STATUS"] for m in msgs if "STATUS" in m[1]][0]
+        self.assertEqual(first[:9], "starting:")
         self.assertIn("all 2 workers are accepting", srv.error_log())
 
     def test_reload_is_announced_then_ready(self):
@@ -73,6 +78,41 @@ class Notify(unittest.TestCase):
         self.assertEqual(msg["STATUS"], "stopping")
         self.assertIsNone(srv.notify.find("READY", "1",
                                           srv.notify.find("STOPPING")))
+
+    def test_reload_asks_for_its_handshake_time(self):
+        srv = sltest.start(self, conf())
+        start = len(srv.notify.all())
+        srv.kill(signal.SIGHUP)
+        i, _ = srv.notify.wait("RELOADING", "1", start)
+        _, ext = srv.notify.wait("EXTEND_TIMEOUT_USEC", None, i)
+        # The handshake timeout (10 s) and the kill grace (5 s).
+        self.assertEqual(ext["EXTEND_TIMEOUT_USEC"], "15000000")
+        srv.notify.wait("READY", "1", i + 1, timeout=10)
+
+    def test_long_graceful_stop_extends_the_stop_timeout(self):
+        # shutdown_timeout 20 s; a client holds its connection with half a
+        # request (client_header_timeout 60 s), so the drain lasts.
+        srv = sltest.start(self, sltest.conf(
+            workers=1, top="shutdown_timeout = 20;\n",
+            http="client_header_timeout = 60;\n"))
+        c = socket.create_connection(("127.0.0.1", srv.port))
+        self.addCleanup(c.close)
+        c.sendall(b"GET / HTTP/1.1\r\n")
+        time.sleep(0.2)   # accepted: the worker holds it
+        start = len(srv.notify.all())
+        srv.kill(signal.SIGQUIT)
+        i, _ = srv.notify.wait("STOPPING", "1", start)
+        _, ext = srv.notify.wait("EXTEND_TIMEOUT_USEC", None, i)
+        # What remains of shutdown_timeout, the kill grace (5 s) and the
+        # time to the next message (5 s): 30 s, less what has passed.
+        usec = int(ext["EXTEND_TIMEOUT_USEC"])
+        self.assertGreater(usec, 29000000)
+        self.assertLessEqual(usec, 30000000)
+        # Still draining: the master waits for the connection.
+        time.sleep(0.5)
+        self.assertTrue(srv.alive())
+        c.close()
+        self.assertEqual(srv.wait_exit(10), 0)
 
     def test_no_watchdog_pings_without_watchdog_usec(self):
         srv = sltest.start(self, conf())
