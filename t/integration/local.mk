@@ -8,3 +8,6 @@ TESTS += t/integration/test_cli.py t/integration/test_master.py \
 EXTRA_DIST += t/integration/sltest.py t/integration/test_cli.py \
 	t/integration/test_master.py t/integration/test_notify.py \
 	t/integration/test_http_engine.py
+# Accept strategies: both workers share the clients, none is refused.
+TESTS += t/integration/test_accept.py
+EXTRA_DIST += t/integration/test_accept.py
