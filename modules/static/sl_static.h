@@ -78,6 +78,14 @@ sl_static_mime_t *sl_static_mime_load(sl_pool_t *pool, const char *path,
     char *err, size_t errsize);
 
 /*
+ * The built-in table, used when mime_types is not set and no mime.types
+ * lies next to the configuration file: the common web types only.
+ * Returns it (in pool), or NULL (out of memory) with the reason in err.
+ */
+sl_static_mime_t *sl_static_mime_builtin(sl_pool_t *pool, char *err,
+    size_t errsize);
+
+/*
  * The index of the entry for the extension of the last segment of
  * name[0..len) (case-insensitive), or -1 when it has none or it is not
  * listed. Pure; O(log n).

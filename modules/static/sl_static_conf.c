@@ -197,9 +197,18 @@ sl_static_conf_mime(sl_conf_t *cf, sl_conf_node_t *node,
         return SL_OK;
     }
     err[0] = '\0';
-    conf->mime = sl_static_mime_load(cf->pool,
-                                     (const char *) conf->mime_types.data,
-                                     err, sizeof(err));
+    /* Not asked for and not there: the common types, as a web server
+     * installed without its mime.types would still be expected to know
+     * them. A file that is there but unreadable is still an error. */
+    if (n == NULL && access((const char *) conf->mime_types.data, F_OK) == -1
+        && errno == ENOENT)
+    {
+        conf->mime = sl_static_mime_builtin(cf->pool, err, sizeof(err));
+    } else {
+        conf->mime = sl_static_mime_load(cf->pool,
+                                         (const char *) conf->mime_types.data,
+                                         err, sizeof(err));
+    }
     if (conf->mime == NULL) {
         if (strncmp(err, "cannot read", 11) != 0) {
             /* A syntax error: it carries mime.types' own file:line. */

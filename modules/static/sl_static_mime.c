@@ -406,6 +406,49 @@ sl_static_mime_load(sl_pool_t *pool, const char *path, char *err,
 }
 
 
+sl_static_mime_t *
+sl_static_mime_builtin(sl_pool_t *pool, char *err, size_t errsize)
+{
+    static const char  table[] =
+        "types {\n"
+        "text/html html htm;\n"
+        "text/css css;\n"
+        "text/plain txt;\n"
+        "text/markdown md;\n"
+        "text/csv csv;\n"
+        "text/xml xml;\n"
+        "text/javascript js mjs;\n"
+        "application/json json map;\n"
+        "application/wasm wasm;\n"
+        "application/pdf pdf;\n"
+        "application/zip zip;\n"
+        "application/gzip gz;\n"
+        "application/atom+xml atom;\n"
+        "application/rss+xml rss;\n"
+        "application/manifest+json webmanifest;\n"
+        "image/png png;\n"
+        "image/jpeg jpg jpeg;\n"
+        "image/gif gif;\n"
+        "image/webp webp;\n"
+        "image/avif avif;\n"
+        "image/svg+xml svg svgz;\n"
+        "image/x-icon ico;\n"
+        "font/woff woff;\n"
+        "font/woff2 woff2;\n"
+        "font/ttf ttf;\n"
+        "font/otf otf;\n"
+        "audio/mpeg mp3;\n"
+        "audio/ogg ogg;\n"
+        "video/mp4 mp4;\n"
+        "video/webm webm;\n"
+        "}\n";
+
+    return sl_static_mime_parse(pool, "(built-in mime types)",
+                                (const u_char *) table, sizeof(table) - 1,
+                                err, errsize);
+}
+
+
 sl_int_t
 sl_static_mime_find(const sl_static_mime_t *m, const u_char *name,
     size_t len)

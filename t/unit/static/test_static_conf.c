@@ -244,7 +244,7 @@ test_conf_errors(void **state)
 }
 
 
-/* No mime_types and no mime.types beside the config: said so plainly. */
+/* No mime_types and no mime.types beside the config: the built-in table. */
 static void
 test_conf_default_mime_missing(void **state)
 {
@@ -252,20 +252,51 @@ test_conf_default_mime_missing(void **state)
     sl_http_location_t   loc;
     sl_conf_t            cf;
     sl_pool_t           *pool;
-    char                 expect[1024];
 
     (void) state;
     remove_file("mime.types");
     pool = sl_pool_create(4096);
     assert_non_null(pool);
     assert_int_equal(load(&cf, pool, "\nstatic = { };\n", &conf, &loc),
+                     SL_OK);
+    assert_true(sl_str_eq(sl_static_conf_type(&conf,
+                          (const u_char *) "a.css", 5), "text/css"));
+    assert_true(sl_str_eq(sl_static_conf_type(&conf,
+                          (const u_char *) "f.WOFF2", 7), "font/woff2"));
+    assert_true(sl_str_eq(sl_static_conf_type(&conf,
+                          (const u_char *) "x.unknown", 9),
+                          "application/octet-stream"));
+    sl_conf_close(&cf);
+    sl_pool_destroy(pool);
+    write_file("mime.types", TYPES);
+}
+
+
+/* A default mime.types that is there but cannot be read: said so plainly. */
+static void
+test_conf_default_mime_unreadable(void **state)
+{
+    sl_static_conf_t     conf;
+    sl_http_location_t   loc;
+    sl_conf_t            cf;
+    sl_pool_t           *pool;
+    char                 expect[1024], path[512];
+
+    (void) state;
+    remove_file("mime.types");
+    (void) snprintf(path, sizeof(path), "%s/mime.types", sl_test_dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    pool = sl_pool_create(4096);
+    assert_non_null(pool);
+    assert_int_equal(load(&cf, pool, "\nstatic = { };\n", &conf, &loc),
                      SL_ERROR);
     (void) snprintf(expect, sizeof(expect), "%s/t.conf:2: \"static\": the "
-                    "default mime_types: cannot read \"%s/mime.types\": No "
-                    "such file or directory", sl_test_dir, sl_test_dir);
+                    "default mime_types: cannot read \"%s/mime.types\": not "
+                    "a regular file", sl_test_dir, sl_test_dir);
     assert_string_equal(cf.err, expect);
     sl_conf_close(&cf);
     sl_pool_destroy(pool);
+    assert_int_equal(rmdir(path), 0);
     write_file("mime.types", TYPES);
 }
 
@@ -415,6 +446,7 @@ main(void)
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_conf_errors),
         cmocka_unit_test(test_conf_default_mime_missing),
+        cmocka_unit_test(test_conf_default_mime_unreadable),
         cmocka_unit_test(test_conf_defaults),
         cmocka_unit_test(test_conf_values_and_charset),
         cmocka_unit_test(test_conf_mime_shared),
