@@ -283,7 +283,8 @@ sl_listen_open_one(sl_listen_t *ls, sl_int_t reuseport, sl_log_t *log)
         || (reuseport
             && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == -1)
         || (ls->addr.sa.sa_family == AF_INET6
-            && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1))
+            && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1)
+        || setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)
     {
         err = errno;
         sl_log_error(SL_LOG_EMERG, log, err, "setsockopt() on %s failed",
@@ -467,6 +468,9 @@ sl_listen_inherit_fd(int fd, unsigned systemd, sl_log_t *log)
      * (sl_listen_refuse_new); ENOENT when there is none. */
     none = 0;
     (void) setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &none, sizeof(none));
+    /* Accepted connections inherit it (see sl_listen.h). */
+    none = 1;
+    (void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &none, sizeof(none));
     in->fd = fd;
     in->orig = fd;
     in->systemd = systemd;

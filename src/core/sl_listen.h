@@ -5,6 +5,11 @@
  * SO_REUSEPORT socket per worker, else one shared socket. A reload keeps
  * the sockets of addresses that did not change, so nothing queued on them
  * is lost.
+ *
+ * Every listen socket, opened or inherited, has TCP_NODELAY set: Linux
+ * copies it to each accepted connection, which saves the workers one
+ * setsockopt per connection (whole responses leave in one writev, so
+ * Nagle would only delay the next one behind a delayed ACK).
  */
 #ifndef SL_LISTEN_H
 #define SL_LISTEN_H

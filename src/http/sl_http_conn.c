@@ -37,7 +37,6 @@ sl_http_conn_init(sl_conn_t *c, void *listen_data)
     sl_http_worker_t  *w;
     sl_http_conn_t    *hc;
     sl_listen_t       *ls;
-    int                on;
 
     w = sl_http_worker;
     ls = listen_data;
@@ -48,11 +47,7 @@ sl_http_conn_init(sl_conn_t *c, void *listen_data)
     hc->requests = 0;
     c->data = hc;
 
-    /* Whole responses leave in one writev: Nagle would only delay the
-     * next one behind a delayed ACK. */
-    on = 1;
-    (void) setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-
+    /* TCP_NODELAY comes from the listen socket (see sl_listen.h). */
     c->read.handler = sl_http_wait_request_handler;
     c->write.handler = sl_http_empty_handler;
     (void) sl_timer_add(w->loop, &c->read, w->main->client_header_timeout);
