@@ -33,6 +33,8 @@
 #define SL_PROXY_RING_POINTS      160      /* hash points per weight unit */
 #define SL_PROXY_IDLE_TIMEOUT     60000    /* ms an idle kept connection
                                               lives without use */
+#define SL_PROXY_SURPLUS_IDLE     1000     /* ms an idle connection
+                                              beyond `keepalive` is kept */
 #define SL_PROXY_HEALTH_BUFFER    1024     /* a check reads the status line
                                               from this much */
 

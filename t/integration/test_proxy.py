@@ -18,6 +18,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 import unittest
 
@@ -537,12 +538,14 @@ class TestBalancing(ProxyCase):
                       'balance = "hash"; hash_key = "$request_uri";'),
              upstream("ha", [b1, b2, b3], 'balance = "hash";'),
              upstream("ka", [b3], "keepalive = 4;"),
+             upstream("ka2", [b3], "keepalive = 2;"),
              upstream("noka", [b3], "keepalive = 0;")],
             [proxy_loc("/rr/", upstream="rr", strip_prefix=True),
              proxy_loc("/lc/", upstream="lc", strip_prefix=True),
              proxy_loc("/hu/", upstream="hu", strip_prefix=True),
              proxy_loc("/ha/", upstream="ha", strip_prefix=True),
              proxy_loc("/ka/", upstream="ka", strip_prefix=True),
+             proxy_loc("/ka2/", upstream="ka2", strip_prefix=True),
              proxy_loc("/noka/", upstream="noka", strip_prefix=True)])
 
     def ids(self, path, n):
@@ -590,6 +593,35 @@ class TestBalancing(ProxyCase):
             self.assertEqual(self.get("/noka/echo/%d" % i).status, 200)
         conns2, _ = self.be["b3"].count()
         self.assertEqual(conns2 - conns1, 6)
+
+    def concurrent(self, n, rounds, path):
+        """n clients at once, each making rounds requests in turn."""
+        statuses = []
+
+        def client():
+            for _ in range(rounds):
+                statuses.append(self.get(path).status)
+        threads = [threading.Thread(target=client) for _ in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        self.assertEqual(statuses, [200] * (n * rounds))
+
+    def test_surplus_idle_connections_are_kept_briefly(self):
+        # keepalive = 2 and 4 requests at a time: the 2 connections over
+        # the pool's size come back and are reused, not closed and opened
+        # again for every round (that would be 2 a round).
+        conns0, _ = self.be["b3"].count()
+        self.concurrent(4, 8, "/ka2/slow/50")
+        conns1, _ = self.be["b3"].count()
+        self.assertLessEqual(conns1 - conns0, 4 + 1)   # and our /count
+        # Idle for longer than a second, the surplus is gone and the pool
+        # keeps its two: three requests at once need one new connection.
+        time.sleep(1.6)
+        self.concurrent(3, 1, "/ka2/slow/300")
+        conns2, _ = self.be["b3"].count()
+        self.assertEqual(conns2 - conns1, 1 + 1)
 
 
 class TestHealthChecks(ProxyCase):
