@@ -32,6 +32,8 @@ struct sl_accept_s {
     sl_uint_t              skip;         /* try-locks skipped near the
                                             connection limit */
     sl_uint_t              accepted;     /* clients taken in this hold */
+    sl_uint_t              rotate;       /* clients since registering
+                                            (SL_ACCEPT_EXCLUSIVE) */
     sl_msec_t              yield_until;  /* no try-lock before, while
                                             another worker waits */
     sl_uint_t              pid;
@@ -134,6 +136,7 @@ sl_accept_init_listens(sl_accept_t *a)
         lc = &a->lconns[i];
         sl_conn_init(lc, a->conf.listens[i].fd);
         lc->listen = 1;
+        lc->exclusive = a->conf.strategy == SL_ACCEPT_EXCLUSIVE;
         lc->data = a;
         lc->log = a->log;
         lc->read.handler = sl_accept_handler;
@@ -190,7 +193,9 @@ sl_accept_prepare(sl_accept_t *a, int timeout)
     if (a->conf.strategy == SL_ACCEPT_MUTEX) {
         return sl_accept_prepare_mutex(a, timeout);
     }
-    if (sl_conns_free_n(a->conns) == 0) {
+    if (sl_conns_free_n(a->conns) == 0
+        || (a->conf.strategy == SL_ACCEPT_EXCLUSIVE && sl_accept_is_busy(a)))
+    {
         sl_accept_disable(a);           /* resumed when one frees */
     } else if (sl_accept_enable(a) != SL_OK) {
         sl_accept_pause(a);
@@ -374,6 +379,15 @@ sl_accept_handler(sl_event_t *ev)
             break;
         }
     }
+    /* To the back of the kernel's queue of exclusive waiters (see
+     * SL_ACCEPT_EXCLUSIVE in sl_accept.h). */
+    if (lc->exclusive && a->polling && a->rotate >= SL_ACCEPT_ROTATE) {
+        a->rotate = 0;
+        sl_accept_disable(a);
+        if (sl_accept_enable(a) != SL_OK) {
+            sl_accept_pause(a);
+        }
+    }
 }
 
 
@@ -416,6 +430,7 @@ sl_accept_one(sl_accept_t *a, sl_conn_t *lc, void *ldata)
         return SL_ERROR;
     }
     a->accepted++;
+    a->rotate++;
     a->conf.handler(c, ldata);
     return SL_OK;
 }

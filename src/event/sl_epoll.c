@@ -29,6 +29,8 @@
 #include "sl_event.h"
 #include "sl_loop.h"
 
+#include <sys/eventfd.h>
+
 #define SL_LOOP_DEFAULT_EVENTS  512
 
 static sl_int_t sl_loop_register(sl_loop_t *loop, sl_conn_t *c,
@@ -214,7 +216,7 @@ sl_loop_register(sl_loop_t *loop, sl_conn_t *c, unsigned level)
     op = loop->npending ? sl_loop_pending_take(loop, c, level)
                         : EPOLL_CTL_ADD;
     if (op != 0) {
-        events = level ? EPOLLIN
+        events = level ? EPOLLIN | (c->exclusive ? EPOLLEXCLUSIVE : 0)
                        : EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
         if (sl_loop_ctl(loop, c, op, events) != SL_OK) {
             /* The entry left the queue: a registration a failed MOD
@@ -332,6 +334,30 @@ sl_loop_pending_del(sl_loop_t *loop, int fd)
         sl_log_error(SL_LOG_ALERT, loop->log, err,
                      "epoll_ctl(%d, %d) failed", EPOLL_CTL_DEL, fd);
     }
+}
+
+
+int
+sl_loop_has_exclusive(void)
+{
+    struct epoll_event  ee;
+    int                 ep, fd, ok;
+
+    ok = 0;
+    ep = epoll_create1(EPOLL_CLOEXEC);
+    fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (ep != -1 && fd != -1) {
+        memset(&ee, 0, sizeof(ee));
+        ee.events = EPOLLIN | EPOLLEXCLUSIVE;
+        ok = epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ee) == 0;
+    }
+    if (fd != -1) {
+        (void) close(fd);
+    }
+    if (ep != -1) {
+        (void) close(ep);
+    }
+    return ok;
 }
 
 

@@ -88,6 +88,9 @@ struct sl_conn_s {
     unsigned              close:1;      /* the owner wants it closed */
     unsigned              idle:1;       /* idle keep-alive */
     unsigned              pooled:1;     /* belongs to an sl_conns array */
+    unsigned              exclusive:1;  /* level-triggered with
+                                           EPOLLEXCLUSIVE (shared listen
+                                           sockets) */
     unsigned              del_pending:1; /* unregistered, and maybe still
                                            in the kernel's set: its
                                            EPOLL_CTL_DEL was deferred */
@@ -162,6 +165,14 @@ sl_int_t sl_loop_add_conn(sl_loop_t *loop, sl_conn_t *c);
  * logged.
  */
 sl_int_t sl_loop_add_level(sl_loop_t *loop, sl_conn_t *c);
+
+/*
+ * True when the kernel takes EPOLLEXCLUSIVE (Linux 4.5): then a level-
+ * triggered c with c->exclusive set is registered with it, and of several
+ * loops polling one descriptor only one is woken per event. Probed with a
+ * throw-away epoll instance; call it once, at start.
+ */
+int sl_loop_has_exclusive(void);
 
 /*
  * Unregisters c: no handler of c runs for I/O from now on. Events of c not

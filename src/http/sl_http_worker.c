@@ -185,8 +185,11 @@ sl_http_worker_listen(sl_http_worker_t *w)
         }
     }
     memset(&ac, 0, sizeof(ac));
-    ac.strategy = w->cycle->accept == SL_ACCEPT_CONF_MUTEX
-                  ? SL_ACCEPT_MUTEX : SL_ACCEPT_REUSEPORT;
+    /* "mutex": EPOLLEXCLUSIVE where the kernel has it (see sl_accept.h). */
+    ac.strategy = w->cycle->accept != SL_ACCEPT_CONF_MUTEX
+                  ? SL_ACCEPT_REUSEPORT
+                  : sl_loop_has_exclusive() ? SL_ACCEPT_EXCLUSIVE
+                                            : SL_ACCEPT_MUTEX;
     ac.listens = lst;
     ac.nlistens = n;
     _Static_assert(sizeof(w->cycle->shm->accept_lock)

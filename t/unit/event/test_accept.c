@@ -66,6 +66,12 @@ ta_setup_small(void **state)
 }
 
 static int
+ta_setup_large(void **state)
+{
+    return ta_setup_n(state, TA_MAX);
+}
+
+static int
 ta_teardown(void **state)
 {
     ta_state_t  *s = *state;
@@ -260,6 +266,12 @@ test_mutex_out_of_conns_leaves_clients_in_backlog(void **state)
 }
 
 static void
+test_exclusive_out_of_conns_leaves_clients_in_backlog(void **state)
+{
+    ta_out_of_conns_case(*state, SL_ACCEPT_EXCLUSIVE);
+}
+
+static void
 ta_stop_case(ta_state_t *s, sl_accept_strategy_e strategy)
 {
     int  cl;
@@ -287,6 +299,36 @@ static void
 test_mutex_stop_never_accepts_again(void **state)
 {
     ta_stop_case(*state, SL_ACCEPT_MUTEX);
+}
+
+static void
+test_exclusive_stop_never_accepts_again(void **state)
+{
+    ta_stop_case(*state, SL_ACCEPT_EXCLUSIVE);
+}
+
+/* More than SL_ACCEPT_ROTATE clients: the re-registration that rotates
+ * the exclusive waiters loses none of them and keeps polling. */
+static void
+test_exclusive_rotation_keeps_accepting(void **state)
+{
+    ta_state_t  *s = *state;
+    int          cl[3 * SL_ACCEPT_ROTATE + 1], i, n;
+
+    assert_true(sl_loop_has_exclusive());
+    n = (int) sl_nelem(cl);
+    ta_create(s, SL_ACCEPT_EXCLUSIVE, 0);
+    for (i = 0; i < n; i++) {
+        cl[i] = evtest_connect(s->port);
+        assert_true(cl[i] >= 0);
+    }
+    ta_run_until_accepted(s->loop, n, 2000);
+    assert_int_equal(ta_naccepted, n);
+    assert_true(sl_accept_is_polling(s->accept));
+    for (i = 0; i < n; i++) {
+        assert_int_equal(close(cl[i]), 0);
+    }
+    ta_close_accepted(s);
 }
 
 static void
@@ -541,7 +583,9 @@ ta_two_workers_case(ta_state_t *s, sl_accept_strategy_e strategy)
         assert_int_equal(close(pipes[i][1]), 0);
     }
     print_message("accept %s: worker counts %d and %d\n",
-                  strategy == SL_ACCEPT_MUTEX ? "mutex" : "reuseport",
+                  strategy == SL_ACCEPT_MUTEX ? "mutex"
+                  : strategy == SL_ACCEPT_EXCLUSIVE ? "exclusive"
+                  : "reuseport",
                   count[0], count[1]);
     assert_int_equal(count[0] + count[1], TA_CLIENTS);
     assert_true(count[0] > 0 && count[1] > 0);
@@ -561,6 +605,12 @@ static void
 test_mutex_two_workers_share_clients(void **state)
 {
     ta_two_workers_case(*state, SL_ACCEPT_MUTEX);
+}
+
+static void
+test_exclusive_two_workers_share_clients(void **state)
+{
+    ta_two_workers_case(*state, SL_ACCEPT_EXCLUSIVE);
 }
 
 int
@@ -594,6 +644,16 @@ main(void)
             test_reuseport_two_workers_share_clients, ta_setup, ta_teardown),
         cmocka_unit_test_setup_teardown(test_mutex_two_workers_share_clients,
                                         ta_setup, ta_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_exclusive_out_of_conns_leaves_clients_in_backlog,
+            ta_setup_small, ta_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_exclusive_stop_never_accepts_again, ta_setup, ta_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_exclusive_rotation_keeps_accepting, ta_setup_large,
+            ta_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_exclusive_two_workers_share_clients, ta_setup, ta_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
