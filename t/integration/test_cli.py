@@ -334,7 +334,8 @@ class Startup(unittest.TestCase):
         srv.kill(signal.SIGHUP)
         srv.wait_log(r"reload done")
         srv.wait_workers(1, exclude=old)
-        self.assertEqual(sltest.get(srv.port).body, b"two\n")
+        sltest.wait_for(lambda: sltest.get(srv.port).body == b"two\n", 5,
+                        msg="the new configuration answering")
 
     def test_error_log_in_missing_directory_fails_with_resolved_path(self):
         srv = sltest.Server(sltest.conf().replace('path = "error.log"',
