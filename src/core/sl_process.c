@@ -906,6 +906,7 @@ sl_master_stop(int signo)
      * closes. And no client may join a queue after the worker looked:
      * new connection attempts are ignored from now on (unless a new
      * binary serves on the same sockets). */
+    sl_master.shm->final_stop = 1;
     for (i = 0; i < SL_MAX_CYCLES; i++) {
         if (sl_master.cycles[i] && !sl_master.upgrade) {
             sl_listen_refuse_new(sl_master.cycles[i],

@@ -27,6 +27,10 @@ struct sl_shm_s {
     /* The accept mutex (the event layer's sl_accept_mutex_t: the pid of
      * the worker holding it, 0 when free, then a "waiting" word). */
     volatile uint64_t   accept_lock[2] __attribute__((aligned(64)));
+    /* Set by the master before it tells the workers to stop for good:
+     * then the listen sockets close, so a stopping worker serves the
+     * clients queued on them first; in a reload they live on. */
+    volatile uint64_t   final_stop;
     sl_shm_slot_t       slots[SL_SHM_SLOTS];
 };
 

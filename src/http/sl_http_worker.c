@@ -265,7 +265,9 @@ sl_http_worker_shutdown(sl_http_worker_t *w)
     w->shutting_down = 1;
     sl_process_title_set("sluice: worker (shutting down)");
     sl_accept_stop(sl_http_worker_acceptor);
-    sl_http_worker_drain_listen(w);
+    if (w->cycle->shm->final_stop) {
+        sl_http_worker_drain_listen(w);
+    }
     sl_http_worker_close_listen(w);
     if (sl_conns_used(w->conns) == 0) {
         sl_loop_stop(w->loop);
@@ -321,15 +323,15 @@ sl_http_worker_exit(sl_http_worker_t *w)
 
 
 /*
- * On QUIT, before this worker closes its copies of the listen sockets: the
- * clients already waiting in their queues were accepted by the kernel and
- * may have sent their request; when the last copy of a socket closes the
- * kernel resets them. So take them now and serve them (with Connection:
- * close), as sl_accept does, until the queue is empty. The master closed
- * its own copies before telling us to stop, so on a final stop nothing
- * but this short loop separates the last accept from the close. (In a
- * reload the sockets stay open in the new generation, which would have
- * taken these clients too: no harm either way.)
+ * On a final stop (QUIT to the master), before this worker closes its
+ * copies of the listen sockets: the clients already waiting in their
+ * queues were accepted by the kernel and may have sent their request;
+ * when the last copy of a socket closes the kernel resets them. So take
+ * them now and serve them (with Connection: close), as sl_accept does,
+ * until the queue is empty. The master closed its own copies before
+ * telling us to stop, so nothing but this short loop separates the last
+ * accept from the close. Not in a reload: the sockets stay open in the
+ * new generation, which serves its queue on the new configuration.
  */
 static void
 sl_http_worker_drain_listen(sl_http_worker_t *w)
