@@ -16,7 +16,7 @@ t_loadgen_sl_loadgen_SOURCES = t/loadgen/sl_loadgen.c
 
 TESTS += t/integration/test_reload_load.py t/integration/test_upgrade.py \
 	t/integration/test_socket_activation.py
-EXTRA_DIST += t/integration/test_reload_load.py \
+EXTRA_DIST += t/integration/slload.py t/integration/test_reload_load.py \
 	t/integration/test_upgrade.py t/integration/test_socket_activation.py \
 	t/integration/test_reload_soak.py t/integration/reload_compare.py
 
