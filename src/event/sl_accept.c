@@ -159,6 +159,21 @@ sl_accept_stop(sl_accept_t *a)
 
 
 void
+sl_accept_drain(sl_accept_t *a)
+{
+    sl_uint_t  i;
+
+    for (i = 0; i < a->conf.nlistens; i++) {
+        while (sl_accept_one(a, &a->lconns[i], a->conf.listens[i].data)
+               == SL_OK)
+        {
+            /* until the queue is empty (SL_AGAIN) or we cannot take more */
+        }
+    }
+}
+
+
+void
 sl_accept_destroy(sl_accept_t *a)
 {
     if (a == NULL) {

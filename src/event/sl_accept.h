@@ -110,6 +110,13 @@ sl_accept_t *sl_accept_create(sl_loop_t *loop, sl_conns_t *cs,
  */
 void sl_accept_stop(sl_accept_t *a);
 
+/*
+ * After sl_accept_stop, before the sockets close for good: accepts every
+ * client already queued on them (as many as free connections allow) and
+ * hands each to the handler, so closing them resets nobody.
+ */
+void sl_accept_drain(sl_accept_t *a);
+
 /* Stops, detaches from the loop and frees. NULL is ok. */
 void sl_accept_destroy(sl_accept_t *a);
 

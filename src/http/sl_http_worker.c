@@ -29,9 +29,6 @@ static void sl_http_worker_heartbeat(sl_event_t *ev);
 static void sl_http_worker_deadline(sl_event_t *ev);
 static void sl_http_worker_exit(sl_http_worker_t *w);
 static void sl_http_worker_accept(sl_conn_t *c, void *listen_data);
-static void sl_http_worker_drain_listen(sl_http_worker_t *w);
-static void sl_http_worker_drain_one(sl_http_worker_t *w, sl_listen_t *ls,
-    int fd);
 static void sl_http_worker_close_listen(sl_http_worker_t *w);
 
 static sl_accept_t  *sl_http_worker_acceptor;
@@ -265,8 +262,14 @@ sl_http_worker_shutdown(sl_http_worker_t *w)
     w->shutting_down = 1;
     sl_process_title_set("sluice: worker (shutting down)");
     sl_accept_stop(sl_http_worker_acceptor);
+    /* On a final stop (QUIT to the master) the sockets close for good
+     * and the kernel would reset the clients still queued on them: serve
+     * those first (with Connection: close). The master closed its copies
+     * before telling us, so ours is the last close. Not in a reload: the
+     * sockets live on in the new generation, which serves its queue on
+     * the new configuration. */
     if (w->cycle->shm->final_stop) {
-        sl_http_worker_drain_listen(w);
+        sl_accept_drain(sl_http_worker_acceptor);
     }
     sl_http_worker_close_listen(w);
     if (sl_conns_used(w->conns) == 0) {
@@ -319,62 +322,6 @@ sl_http_worker_exit(sl_http_worker_t *w)
         sl_http_access_log_close(w->access_log);
     }
     sl_thread_pool_destroy(w->thread_pool);
-}
-
-
-/*
- * On a final stop (QUIT to the master), before this worker closes its
- * copies of the listen sockets: the clients already waiting in their
- * queues were accepted by the kernel and may have sent their request;
- * when the last copy of a socket closes the kernel resets them. So take
- * them now and serve them (with Connection: close), as sl_accept does,
- * until the queue is empty. The master closed its own copies before
- * telling us to stop, so nothing but this short loop separates the last
- * accept from the close. Not in a reload: the sockets stay open in the
- * new generation, which serves its queue on the new configuration.
- */
-static void
-sl_http_worker_drain_listen(sl_http_worker_t *w)
-{
-    sl_listen_t  *ls;
-    unsigned      i;
-
-    for (ls = w->cycle->listening; ls; ls = ls->next) {
-        for (i = 0; i < ls->nfds; i++) {
-            if (ls->fds[i] != -1) {
-                sl_http_worker_drain_one(w, ls, ls->fds[i]);
-            }
-        }
-    }
-}
-
-
-static void
-sl_http_worker_drain_one(sl_http_worker_t *w, sl_listen_t *ls, int fd)
-{
-    sl_sockaddr_t   addr;
-    socklen_t       len;
-    sl_conn_t      *c;
-    int             s;
-
-    while (sl_conns_free_n(w->conns) > 0) {
-        len = sizeof(addr);
-        s = accept4(fd, &addr.sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (s == -1) {
-            if (errno == ECONNABORTED || errno == EINTR) {
-                continue;
-            }
-            return;   /* EAGAIN: empty; anything else: sl_accept logs it */
-        }
-        c = sl_conns_get(w->conns, s);
-        memcpy(&c->addr, &addr, sl_min(sizeof(addr), sizeof(c->addr)));
-        c->socklen = sl_min(len, (socklen_t) sizeof(c->addr));
-        if (sl_loop_add_conn(w->loop, c) != SL_OK) {
-            sl_conns_close(w->conns, c);
-            return;
-        }
-        sl_http_worker_accept(c, ls);
-    }
 }
 
 

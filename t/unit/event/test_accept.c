@@ -301,6 +301,31 @@ test_mutex_stop_never_accepts_again(void **state)
     ta_stop_case(*state, SL_ACCEPT_MUTEX);
 }
 
+/* After a stop, a drain takes exactly the clients queued by then. */
+static void
+test_drain_after_stop_takes_the_queue(void **state)
+{
+    ta_state_t  *s = *state;
+    int          cl[3], i;
+
+    ta_create(s, SL_ACCEPT_REUSEPORT, 0);
+    sl_accept_stop(s->accept);
+    for (i = 0; i < 3; i++) {
+        cl[i] = evtest_connect(s->port);
+        assert_true(cl[i] >= 0);
+    }
+    sl_accept_drain(s->accept);
+    assert_int_equal(ta_naccepted, 3);
+    sl_accept_drain(s->accept);                 /* empty now: nothing */
+    assert_int_equal(ta_naccepted, 3);
+    assert_false(sl_accept_is_polling(s->accept));
+    for (i = 0; i < 3; i++) {
+        assert_false(ta_client_is_reset(cl[i]));
+        assert_int_equal(close(cl[i]), 0);
+    }
+    ta_close_accepted(s);
+}
+
 static void
 test_exclusive_stop_never_accepts_again(void **state)
 {
@@ -649,6 +674,8 @@ main(void)
             ta_setup_small, ta_teardown),
         cmocka_unit_test_setup_teardown(
             test_exclusive_stop_never_accepts_again, ta_setup, ta_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_drain_after_stop_takes_the_queue, ta_setup, ta_teardown),
         cmocka_unit_test_setup_teardown(
             test_exclusive_rotation_keeps_accepting, ta_setup_large,
             ta_teardown),
