@@ -34,7 +34,8 @@ t_unit_proxy_test_proxy_upstream_LDADD = $(SL_TEST_LIBS)
 t_unit_proxy_test_proxy_head_SOURCES = t/unit/proxy/test_proxy_head.c
 t_unit_proxy_test_proxy_head_CFLAGS = $(SL_PROXY_TEST_CFLAGS)
 t_unit_proxy_test_proxy_head_LDADD = $(SL_TEST_LIBS)
-t_unit_proxy_test_proxy_conf_SOURCES = t/unit/proxy/test_proxy_conf.c
+t_unit_proxy_test_proxy_conf_SOURCES = t/unit/proxy/test_proxy_conf.c \
+	t/unit/conferr.h
 t_unit_proxy_test_proxy_conf_CFLAGS = $(SL_PROXY_TEST_CFLAGS)
 t_unit_proxy_test_proxy_conf_LDADD = $(SL_TEST_LIBS)
 

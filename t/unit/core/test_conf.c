@@ -11,14 +11,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../conferr.h"
+
 static char  sl_test_dir[] = "/tmp/sl-test-conf-XXXXXX";
 
-typedef struct {
-    const char  *name;
-    const char  *text;
-    const char  *expect;     /* substring of the error, "%s" = the file */
-    int          line;
-} sl_conf_row_t;
 
 #define HTTP_MIN  "http = { servers = ( { listen = [ \"127.0.0.1:1\" ]; " \
                   "locations = ( { match = \"/\"; return = { status = 200; }; } ); } ); };\n"
@@ -99,54 +95,10 @@ static const sl_conf_row_t  sl_conf_errors[] = {
 };
 
 static void
-sl_test_write(const char *path, const char *text)
-{
-    FILE  *f;
-
-    f = fopen(path, "w");
-    assert_non_null(f);
-    assert_int_equal(fputs(text, f) >= 0, 1);
-    assert_int_equal(fclose(f), 0);
-}
-
-
-/* The row's text with "%s" replaced by the file name. */
-static void
-sl_test_expand(char *out, size_t size, const char *pattern, const char *file)
-{
-    const char  *mark;
-
-    mark = strstr(pattern, "%s");
-    if (mark == NULL) {
-        (void) snprintf(out, size, "%s", pattern);
-        return;
-    }
-    (void) snprintf(out, size, "%.*s%s%s", (int) (mark - pattern), pattern,
-                    file, mark + 2);
-}
-
-
-static void
 test_conf_every_error_names_file_and_line(void **state)
 {
-    char         path[256], expect[512], err[1200];
-    sl_cycle_t  *cycle;
-    size_t       i;
-
     (void) state;
-    (void) snprintf(path, sizeof(path), "%s/bad.conf", sl_test_dir);
-    for (i = 0; i < sl_nelem(sl_conf_errors); i++) {
-        sl_test_write(path, sl_conf_errors[i].text);
-        err[0] = '\0';
-        cycle = sl_cycle_load(path, err, sizeof(err));
-        sl_test_expand(expect, sizeof(expect), sl_conf_errors[i].expect,
-                       path);
-        if (cycle != NULL || strstr(err, expect) == NULL) {
-            fail_msg("row \"%s\" (line %d): expected \"%s\", got \"%s\"%s",
-                     sl_conf_errors[i].name, sl_conf_errors[i].line, expect,
-                     err, cycle ? " (and the load succeeded)" : "");
-        }
-    }
+    sl_test_conf_errors(sl_conf_errors, sl_nelem(sl_conf_errors), sl_test_dir);
 }
 
 
