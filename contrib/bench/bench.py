@@ -329,8 +329,11 @@ class Nginx(Server):
 
     def configure(self, tmp, port, docroot, spec):
         tuned = self.tuned
-        listen = "127.0.0.1:%d%s" % (
-            port, " reuseport" if spec.accept == "reuseport" else "")
+        # tuned: TCP_DEFER_ACCEPT, as h2o sets by default and sluice's
+        # bench configuration asks for (deferred_accept)
+        listen = "127.0.0.1:%d%s%s" % (
+            port, " reuseport" if spec.accept == "reuseport" else "",
+            " deferred" if tuned else "")
         mutex = "on" if spec.accept == "mutex" else "off"
         temps = "".join("    %s_temp_path %s/%s;\n" % (t, tmp, t) for t in (
             "client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
@@ -491,6 +494,7 @@ class Sluice(Server):
                 'http = {\n'
                 '  access_log = { path = "off"; };\n'
                 '  keepalive_requests = 100000;\n'
+                '  deferred_accept = true;\n'
                 '%s'
                 '  servers = (\n'
                 '    { listen = [ "127.0.0.1:%d" ];\n'

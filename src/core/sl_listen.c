@@ -36,6 +36,7 @@ static int sl_listen_open_one(sl_listen_t *ls, sl_int_t reuseport,
 static int sl_listen_find_old(sl_cycle_t *old, sl_listen_t *ls,
     unsigned index);
 static int sl_listen_owns_fd(sl_cycle_t *cycle, int fd);
+static void sl_listen_set_defer(sl_listen_t *ls, int fd, sl_log_t *log);
 static unsigned sl_listen_keep_n(sl_cycle_t *old, sl_listen_t *ls);
 static int sl_listen_is_inherited(int fd);
 static sl_int_t sl_listen_parse_port(const char *p, in_port_t *port);
@@ -310,6 +311,29 @@ sl_listen_open_one(sl_listen_t *ls, sl_int_t reuseport, sl_log_t *log)
 }
 
 
+/*
+ * Sets TCP_DEFER_ACCEPT on fd as ls wants, or clears it: a kept or
+ * inherited socket may carry another configuration's choice. Not fatal
+ * when the kernel refuses: clients are then read on their first event,
+ * which is what ls->defer_accept cleared tells the workers.
+ */
+static void
+sl_listen_set_defer(sl_listen_t *ls, int fd, sl_log_t *log)
+{
+    int  secs;
+
+    secs = ls->defer_accept ? SL_LISTEN_DEFER_SECS : 0;
+    if (setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &secs, sizeof(secs))
+        == -1)
+    {
+        sl_log_error(SL_LOG_WARN, log, errno, "setsockopt(TCP_DEFER_ACCEPT) "
+                     "on %s failed: clients are accepted without waiting "
+                     "for their request", ls->text.data);
+        ls->defer_accept = 0;
+    }
+}
+
+
 sl_int_t
 sl_listen_open_all(sl_cycle_t *cycle, sl_cycle_t *old)
 {
@@ -360,6 +384,7 @@ sl_listen_open_all(sl_cycle_t *cycle, sl_cycle_t *old)
             if (ls->fds[i] == -1) {
                 goto failed;
             }
+            sl_listen_set_defer(ls, ls->fds[i], &cycle->log);
         }
     }
     return SL_OK;
@@ -464,7 +489,7 @@ sl_listen_inherit_fd(int fd, unsigned systemd, sl_log_t *log)
     }
     (void) fcntl(fd, F_SETFD, FD_CLOEXEC);
     (void) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-    /* The master that had it may have stopped with a drop-all filter on it
+    /* The master that had it may have stopped with a drop-SYN filter on it
      * (sl_listen_refuse_new); ENOENT when there is none. */
     none = 0;
     (void) setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &none, sizeof(none));
@@ -619,13 +644,25 @@ sl_listen_is_inherited(int fd)
 void
 sl_listen_refuse_new(sl_cycle_t *cycle, sl_log_t *log)
 {
-    static struct sock_filter  drop[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
+    /* Drops segments with SYN set (offset 13 of the TCP header, where a
+     * socket filter's data starts), keeps the rest: an ACK or the first
+     * bytes of a client whose handshake is done must still reach the
+     * socket, or it stays half-accepted and is reset at close (with
+     * TCP_DEFER_ACCEPT, until its request arrives). */
+    static struct sock_filter  drop_syn[] = {
+        BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 13),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x02, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, 0),
+        BPF_STMT(BPF_RET | BPF_K, 0xffffffff)
+    };
     struct sock_fprog          prog;
     sl_listen_t               *ls;
     unsigned                   i;
+    int                        off;
 
-    prog.len = sl_nelem(drop);
-    prog.filter = drop;
+    prog.len = sl_nelem(drop_syn);
+    prog.filter = drop_syn;
+    off = 0;
     for (ls = cycle->listening; ls; ls = ls->next) {
         for (i = 0; ls->fds && i < ls->nfds; i++) {
             /* An inherited socket lives on elsewhere (systemd, the other
@@ -635,6 +672,9 @@ sl_listen_refuse_new(sl_cycle_t *cycle, sl_log_t *log)
             {
                 continue;
             }
+            /* From now on a completed handshake is queued at once. */
+            (void) setsockopt(ls->fds[i], IPPROTO_TCP, TCP_DEFER_ACCEPT,
+                              &off, sizeof(off));
             if (setsockopt(ls->fds[i], SOL_SOCKET, SO_ATTACH_FILTER, &prog,
                            sizeof(prog)) == -1)
             {

@@ -10,6 +10,12 @@
  * copies it to each accepted connection, which saves the workers one
  * setsockopt per connection (whole responses leave in one writev, so
  * Nagle would only delay the next one behind a delayed ACK).
+ *
+ * TCP_DEFER_ACCEPT is set (defer_accept) or cleared on every socket, kept,
+ * inherited or opened, as the configuration says: the kernel then queues
+ * a client only once its first bytes arrive, so the worker can read the
+ * request at once instead of waiting for an event. A client that sends
+ * nothing is queued after about SL_LISTEN_DEFER_SECS seconds anyway.
  */
 #ifndef SL_LISTEN_H
 #define SL_LISTEN_H
@@ -29,9 +35,13 @@ struct sl_listen_s {
     int             backlog;
     unsigned        shared:1;    /* one socket for all workers even with
                                     reuseport: systemd passed it */
+    unsigned        defer_accept:1; /* TCP_DEFER_ACCEPT wanted, and set on
+                                       every socket once opened */
     void           *data;        /* the HTTP engine's servers on it */
     sl_listen_t    *next;
 };
+
+#define SL_LISTEN_DEFER_SECS  1
 
 #define SL_LISTEN_ADDR_LEN  (sizeof("[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535"))
 

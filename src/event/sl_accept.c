@@ -439,11 +439,6 @@ sl_accept_one(sl_accept_t *a, sl_conn_t *lc, void *ldata)
     memcpy(&c->addr, &addr, sizeof(c->addr));
     c->socklen = sl_min(len, (socklen_t) sizeof(c->addr));
 
-    if (sl_loop_add_conn(a->loop, c) != SL_OK) {
-        sl_conns_close(a->conns, c);
-        sl_accept_pause(a);
-        return SL_ERROR;
-    }
     a->accepted++;
     a->rotate++;
     a->conf.handler(c, ldata);

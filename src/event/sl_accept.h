@@ -71,11 +71,13 @@ typedef struct {
 
 /*
  * Called with each new client: c is non-blocking and close-on-exec, has
- * the peer address, a number and the worker's log, and is ALREADY
- * registered with the loop (edge-triggered, sl_loop_add_conn) with NULL
- * handlers: set c->read.handler/c->write.handler (and c->data) here. The
- * loop reports readiness already present on the next iteration. The
- * callee owns c and frees it with sl_conns_close.
+ * the peer address, a number and the worker's log, NULL handlers, and is
+ * NOT registered with the loop yet. The callee owns c: it sets the
+ * handlers (and c->data), and either registers c (sl_loop_add_conn, which
+ * reports readiness already present on the next iteration) or is done
+ * with it and frees it with sl_conns_close. Leaving registration to the
+ * callee lets a client whose request is already there (TCP_DEFER_ACCEPT)
+ * be read, answered and closed without ever entering the epoll set.
  */
 typedef void (*sl_accept_handler_pt)(sl_conn_t *c, void *listen_data);
 

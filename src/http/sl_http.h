@@ -70,6 +70,7 @@ struct sl_http_main_conf_s {
     sl_msec_t                send_timeout;
     size_t                   client_max_body_size;   /* 0: no limit */
     size_t                   client_header_buffer;
+    int                      deferred_accept;        /* TCP_DEFER_ACCEPT */
     sl_str_t                 access_log_path;        /* "off": none */
     sl_str_t                 access_log_format;
     size_t                   access_log_buffer;
@@ -126,6 +127,8 @@ struct sl_http_worker_s {
     sl_event_t               shutdown_timer;
     void                    *module_worker[SL_HTTP_MAX_MODULES];
     unsigned                 shutting_down:1;
+    unsigned                 draining:1;   /* serving the listen queue
+                                              on a final stop */
     void                    *thread_pool;  /* sl_thread_pool_t, or NULL */
 };
 

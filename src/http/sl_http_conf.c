@@ -79,6 +79,8 @@ static const sl_conf_field_t  sl_http_main_fields[] = {
     { "client_header_buffer", SL_CONF_SIZE,
       offsetof(sl_http_main_conf_t, client_header_buffer), 256, 1024 * 1024,
       NULL, 0 },
+    { "deferred_accept", SL_CONF_BOOL,
+      offsetof(sl_http_main_conf_t, deferred_accept), 0, 0, NULL, 0 },
     { "servers", SL_CONF_CUSTOM, offsetof(sl_http_main_conf_t, servers), 0, 0,
       (const void *) (uintptr_t) sl_http_conf_servers, 1 },
     SL_CONF_END
@@ -133,6 +135,7 @@ sl_http_conf_defaults(sl_http_main_conf_t *mcf)
     mcf->send_timeout = SL_MSEC(30);
     mcf->client_max_body_size = 1024 * 1024;
     mcf->client_header_buffer = 8 * 1024;
+    mcf->deferred_accept = 0;
     sl_str_set(&mcf->access_log_path, "off");
     sl_str_set(&mcf->access_log_format, "combined");
     mcf->access_log_buffer = 64 * 1024;
@@ -145,6 +148,7 @@ sl_http_conf_block_parse(sl_conf_t *cf, sl_conf_node_t *node,
     sl_cycle_t *cycle)
 {
     sl_http_main_conf_t  *mcf;
+    sl_listen_t          *ls;
     const char          **skip;
 
     mcf = sl_pcalloc(cf->pool, sizeof(sl_http_main_conf_t));
@@ -163,6 +167,10 @@ sl_http_conf_block_parse(sl_conf_t *cf, sl_conf_node_t *node,
            != SL_OK)
     {
         return SL_ERROR;
+    }
+    /* Every address is HTTP's: the client speaks first on all of them. */
+    for (ls = cycle->listening; ls; ls = ls->next) {
+        ls->defer_accept = mcf->deferred_accept ? 1 : 0;
     }
     sl_cycle_block_set(cycle, sl_http_conf_block_index, mcf);
     return SL_OK;

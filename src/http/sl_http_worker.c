@@ -269,7 +269,9 @@ sl_http_worker_shutdown(sl_http_worker_t *w)
      * sockets live on in the new generation, which serves its queue on
      * the new configuration. */
     if (w->cycle->shm->final_stop) {
+        w->draining = 1;
         sl_accept_drain(sl_http_worker_acceptor);
+        w->draining = 0;
     }
     sl_http_worker_close_listen(w);
     if (sl_conns_used(w->conns) == 0) {

@@ -5,6 +5,7 @@ them) are all served, none refused or reset, and both workers take a fair
 share of them, as the status location's per-worker counters show.
 """
 import re
+import signal
 import time
 import unittest
 
@@ -55,6 +56,66 @@ class AcceptStrategies(unittest.TestCase):
 
     def test_mutex(self):
         self.spread("mutex")
+
+
+def accepted_total(port):
+    """Connections the workers accepted, this status request's included."""
+    return sum(accepted_per_worker(port).values())
+
+
+class DeferredAccept(unittest.TestCase):
+    """deferred_accept = true sets TCP_DEFER_ACCEPT: a client that has
+    connected but sent nothing is not accepted yet (the status counters
+    do not see it), and is served as soon as it speaks."""
+
+    def conf(self, deferred):
+        return sltest.conf(locations="%s, %s" % (STATUS, OK), workers=1,
+                           http="deferred_accept = %s;\n"
+                                % ("true" if deferred else "false"))
+
+    def silent_client_counted(self, srv):
+        """Whether a connected, silent client was accepted; it is then
+        served once it sends its request."""
+        before = accepted_total(srv.port)
+        c = sltest.Client(srv.port)
+        self.addCleanup(c.close)
+        time.sleep(0.2)
+        # Less than the kernel's one second of waiting for the request.
+        counted = accepted_total(srv.port) - before - 1
+        c.request("GET", "/", headers=["Connection: close"])
+        self.assertEqual(c.read_response().status, 200)
+        return counted
+
+    def test_silent_client_waits_in_the_kernel(self):
+        srv = sltest.start(self, self.conf(True))
+        self.assertEqual(self.silent_client_counted(srv), 0)
+
+    def test_off_accepts_at_once(self):
+        srv = sltest.start(self, self.conf(False))
+        self.assertEqual(self.silent_client_counted(srv), 1)
+
+    def test_reload_turns_it_on_and_off_on_kept_sockets(self):
+        srv = sltest.start(self, self.conf(False))
+        for deferred in (True, False):
+            mark = srv.log_mark()
+            srv.write_conf(self.conf(deferred))
+            srv.kill(signal.SIGHUP)
+            srv.wait_log(r"reload done", since=mark)
+            srv.wait_workers(1)
+            self.assertEqual(self.silent_client_counted(srv),
+                             0 if deferred else 1)
+
+    @unittest.skipUnless(slload.have_loadgen(), "no %s (make check builds "
+                         "it)" % slload.LOADGEN)
+    def test_short_connections_are_all_served(self):
+        # Most are answered and closed before they reach the epoll set.
+        srv = sltest.start(self, self.conf(True))
+        load = slload.start(self, srv.port, keepalive=5, close=20,
+                            rate=2000)
+        time.sleep(1)
+        stats = load.stop()
+        slload.assert_clean(self, stats)
+        self.assertGreater(stats["connects"], 500, slload.summary(stats))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,9 @@
  *     real requests, the module ignores or echoes the body, and discarding
  *     (which ends in the engine's sl_http_conn_request_done) is seen from
  *     the client: the responses, the requests the module saw, and whether
- *     the connection stayed open.
+ *     the connection stayed open; and how a fresh connection starts
+ *     (TCP_DEFER_ACCEPT: read at once, registered only when it stays),
+ *     with epoll_ctl wrapped (-Wl,--wrap) to count the registrations.
  *
  * sl_http_worker, the process's worker, is defined here: sl_http_worker.c
  * (which defines it for the server) brings in the worker's entry and the
@@ -22,6 +24,8 @@
 #include "sl_http.h"
 #include "sl_shm.h"
 #include "event/evtest.h"
+
+#include <sys/epoll.h>
 
 #define FX_BUFFER     1024       /* client_header_buffer */
 #define FX_HEAD       "POST /upload HTTP/1.1\r\nHost: t\r\n\r\n"
@@ -67,6 +71,20 @@ typedef struct {
 } fx_echo_t;
 
 static fx_t  *fx_current;
+static int    fx_adds;           /* EPOLL_CTL_ADDs of fx_add_fd */
+static int    fx_add_fd = -1;
+
+int __real_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
+int __wrap_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
+
+int
+__wrap_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+    if (op == EPOLL_CTL_ADD && fd == fx_add_fd) {
+        fx_adds++;
+    }
+    return __real_epoll_ctl(epfd, op, fd, ev);
+}
 
 static void fx_run(fx_t *fx, unsigned msec);
 
@@ -181,6 +199,8 @@ fx_setup(void **state)
     fx->ls.data = &fx->addr;
 
     evtest_socketpair(fx->sv);
+    fx_adds = 0;
+    fx_add_fd = fx->sv[0];
     fx_current = fx;
     *state = fx;
     return 0;
@@ -870,8 +890,7 @@ fx_engine(fx_t *fx, fx_mode_e mode)
     fx->mode = mode;
     fx->c = sl_conns_get(fx->w.conns, fx->sv[0]);
     assert_non_null(fx->c);
-    assert_int_equal(sl_loop_add_conn(fx->loop, fx->c), SL_OK);
-    sl_http_conn_init(fx->c, &fx->ls);
+    sl_http_conn_init(fx->c, &fx->ls);      /* registers fx->c */
 }
 
 
@@ -1071,6 +1090,99 @@ test_engine_body_error_answers_and_closes(void **state)
 }
 
 
+/* What the client has received so far, without running the loop. */
+static size_t
+fx_recv_now(fx_t *fx)
+{
+    ssize_t  n;
+
+    for (;;) {
+        n = recv(fx->sv[1], fx->got + fx->ngot, sizeof(fx->got) - 1 - fx->ngot,
+                 MSG_DONTWAIT);
+        if (n <= 0) {
+            fx->eof = n == 0;
+            break;
+        }
+        fx->ngot += (size_t) n;
+    }
+    fx->got[fx->ngot] = '\0';
+    return fx->ngot;
+}
+
+
+static void
+test_engine_deferred_client_is_answered_before_any_event(void **state)
+{
+    fx_t  *fx;
+
+    fx = *state;
+    fx->ls.defer_accept = 1;
+    fx_sends(fx, "GET /a HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    fx_engine(fx, FX_IGNORE);
+    /* Answered and closed inside sl_http_conn_init: no loop turn, and the
+     * descriptor never entered the epoll set. */
+    assert_true(fx_recv_now(fx) > 0);
+    assert_true(fx->eof);
+    assert_string_equal(fx->uris, "/a;");
+    assert_int_equal(fx_count((char *) fx->got, "HTTP/1.1 200 OK"), 1);
+    assert_int_equal(fx_adds, 0);
+    assert_false(fx->c->pooled);
+}
+
+
+static void
+test_engine_deferred_keepalive_client_is_registered(void **state)
+{
+    fx_t  *fx;
+
+    fx = *state;
+    fx->ls.defer_accept = 1;
+    fx_sends(fx, "GET /a HTTP/1.1\r\nHost: t\r\n\r\n");
+    fx_engine(fx, FX_IGNORE);
+    assert_true(fx_recv_now(fx) > 0);
+    assert_false(fx->eof);
+    assert_int_equal(fx_adds, 1);
+    /* The next request arrives through the loop. */
+    fx_sends(fx, "GET /b HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    fx_run_until_eof(fx);
+    assert_string_equal(fx->uris, "/a;/b;");
+    assert_int_equal(fx_count((char *) fx->got, "HTTP/1.1 200 OK"), 2);
+}
+
+
+static void
+test_engine_deferred_silent_client_waits_for_its_request(void **state)
+{
+    fx_t  *fx;
+
+    fx = *state;
+    fx->ls.defer_accept = 1;          /* the kernel gave up waiting */
+    fx_engine(fx, FX_IGNORE);
+    assert_int_equal(fx_recv_now(fx), 0);
+    assert_false(fx->eof);
+    assert_int_equal(fx_adds, 1);
+    fx_sends(fx, "GET /a HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    fx_run_until_eof(fx);
+    assert_string_equal(fx->uris, "/a;");
+}
+
+
+static void
+test_engine_fresh_client_is_registered_before_reading(void **state)
+{
+    fx_t  *fx;
+
+    fx = *state;
+    fx_sends(fx, "GET /a HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    fx_engine(fx, FX_IGNORE);
+    /* Without TCP_DEFER_ACCEPT the request waits for the loop. */
+    assert_int_equal(fx_recv_now(fx), 0);
+    assert_int_equal(fx_adds, 1);
+    fx_run_until_eof(fx);
+    assert_string_equal(fx->uris, "/a;");
+}
+
+
 int
 main(void)
 {
@@ -1106,6 +1218,10 @@ main(void)
         T(test_engine_echo_with_100_continue),
         T(test_engine_discard_timeout_closes),
         T(test_engine_body_error_answers_and_closes),
+        T(test_engine_deferred_client_is_answered_before_any_event),
+        T(test_engine_deferred_keepalive_client_is_registered),
+        T(test_engine_deferred_silent_client_waits_for_its_request),
+        T(test_engine_fresh_client_is_registered_before_reading),
 #undef T
     };
 
