@@ -127,8 +127,8 @@ struct sl_http_worker_s {
     sl_event_t               shutdown_timer;
     void                    *module_worker[SL_HTTP_MAX_MODULES];
     unsigned                 shutting_down:1;
-    unsigned                 draining:1;   /* serving the listen queue
-                                              on a final stop */
+    unsigned                 draining:1;   /* still accepting on a
+                                              final stop */
     void                    *thread_pool;  /* sl_thread_pool_t, or NULL */
 };
 

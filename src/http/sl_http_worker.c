@@ -25,11 +25,18 @@ static int sl_http_worker_is_shared_fd(sl_http_worker_t *w, sl_listen_t *ls,
 static sl_int_t sl_http_worker_modules(sl_http_worker_t *w);
 static void sl_http_worker_signal(int signo, void *data);
 static void sl_http_worker_shutdown(sl_http_worker_t *w);
+static int sl_http_worker_defers(sl_http_worker_t *w);
+static void sl_http_worker_last_accepts(sl_event_t *ev);
+static void sl_http_worker_stop_accepting(sl_http_worker_t *w);
 static void sl_http_worker_heartbeat(sl_event_t *ev);
 static void sl_http_worker_deadline(sl_event_t *ev);
 static void sl_http_worker_exit(sl_http_worker_t *w);
 static void sl_http_worker_accept(sl_conn_t *c, void *listen_data);
 static void sl_http_worker_close_listen(sl_http_worker_t *w);
+
+/* How long a final stop keeps accepting on TCP_DEFER_ACCEPT sockets (ms):
+ * the kernel's wait for a silent client, and a margin. */
+#define SL_HTTP_DEFER_DRAIN  (SL_LISTEN_DEFER_SECS * 1000 + 300)
 
 static sl_accept_t  *sl_http_worker_acceptor;
 
@@ -261,6 +268,55 @@ sl_http_worker_shutdown(sl_http_worker_t *w)
     }
     w->shutting_down = 1;
     sl_process_title_set("sluice: worker (shutting down)");
+    /* A client that connected to a TCP_DEFER_ACCEPT socket and has not
+     * spoken yet is not queued: the kernel hands it over on its next
+     * SYN-ACK retransmission at the latest, within a second of its
+     * connect (the master has cleared the option and refuses new SYNs).
+     * On a final stop, keep accepting that long, or closing the sockets
+     * would reset it. */
+    if (w->cycle->shm->final_stop && sl_http_worker_defers(w)) {
+        w->draining = 1;
+        w->shutdown_timer.handler = sl_http_worker_last_accepts;
+        w->shutdown_timer.data = w;
+        (void) sl_timer_add(w->loop, &w->shutdown_timer,
+                            SL_HTTP_DEFER_DRAIN);
+        return;
+    }
+    sl_http_worker_stop_accepting(w);
+}
+
+
+/* True when a listen socket of this worker has TCP_DEFER_ACCEPT. */
+static int
+sl_http_worker_defers(sl_http_worker_t *w)
+{
+    sl_listen_t  *ls;
+
+    for (ls = w->cycle->listening; ls; ls = ls->next) {
+        if (ls->defer_accept) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+
+static void
+sl_http_worker_last_accepts(sl_event_t *ev)
+{
+    sl_http_worker_t  *w;
+
+    w = ev->data;
+    w->draining = 0;
+    sl_http_worker_stop_accepting(w);
+}
+
+
+/* The rest of a graceful stop: no more clients, then wait for those
+ * served to finish, up to shutdown_timeout. */
+static void
+sl_http_worker_stop_accepting(sl_http_worker_t *w)
+{
     sl_accept_stop(sl_http_worker_acceptor);
     /* On a final stop (QUIT to the master) the sockets close for good
      * and the kernel would reset the clients still queued on them: serve

@@ -105,6 +105,26 @@ class DeferredAccept(unittest.TestCase):
             self.assertEqual(self.silent_client_counted(srv),
                              0 if deferred else 1)
 
+    def test_quit_serves_clients_that_had_not_spoken(self):
+        # Connected before the stop, silent until after it: the kernel
+        # has not queued them, and a worker that closed its sockets at
+        # once would have them reset.
+        srv = sltest.start(self, self.conf(True))
+        clients = [sltest.Client(srv.port) for _ in range(5)]
+        for c in clients:
+            self.addCleanup(c.close)
+        time.sleep(0.1)
+        r = sltest.run(["-s", "quit", "-c", srv.conf_path])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        time.sleep(0.3)
+        for c in clients:
+            c.request("GET", "/")
+        for c in clients:
+            resp = c.read_response()
+            self.assertEqual(resp.status, 200)
+            self.assertEqual(resp.header("Connection"), "close")
+        self.assertEqual(srv.wait_exit(10), 0)
+
     @unittest.skipUnless(slload.have_loadgen(), "no %s (make check builds "
                          "it)" % slload.LOADGEN)
     def test_short_connections_are_all_served(self):
