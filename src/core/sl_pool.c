@@ -19,6 +19,7 @@ struct sl_pool_large_s {
 static void *sl_pool_alloc_block(sl_pool_t *pool, size_t size, size_t align)
     __attribute__((unused));
 static void *sl_pool_alloc_large(sl_pool_t *pool, size_t size);
+static void sl_pool_release(sl_pool_t *pool);
 
 
 sl_pool_t *
@@ -52,13 +53,34 @@ sl_pool_create(size_t size)
 void
 sl_pool_destroy(sl_pool_t *pool)
 {
-    sl_pool_cleanup_t  *c;
-    sl_pool_large_t    *l, *lnext;
-    sl_pool_block_t    *b, *next;
-
     if (pool == NULL) {
         return;
     }
+    sl_pool_release(pool);
+    free(pool);
+}
+
+
+void
+sl_pool_reset(sl_pool_t *pool)
+{
+    sl_pool_release(pool);
+    pool->first.last = (u_char *) pool + sizeof(sl_pool_t);
+    pool->first.next = NULL;
+    pool->first.failed = 0;
+    pool->current = &pool->first;
+    pool->large = NULL;
+    pool->cleanup = NULL;
+}
+
+
+/* Runs the cleanups and frees all but the first block. */
+static void
+sl_pool_release(sl_pool_t *pool)
+{
+    sl_pool_cleanup_t  *c;
+    sl_pool_large_t    *l, *lnext;
+    sl_pool_block_t    *b, *next;
 
     for (c = pool->cleanup; c; c = c->next) {
         if (c->handler) {
@@ -79,8 +101,6 @@ sl_pool_destroy(sl_pool_t *pool)
         next = b->next;
         free(b);
     }
-
-    free(pool);
 }
 
 

@@ -51,6 +51,13 @@ sl_pool_t *sl_pool_create(size_t size);
 /* Runs the cleanups (last added first), then frees all memory. NULL is ok. */
 void sl_pool_destroy(sl_pool_t *pool);
 
+/*
+ * Runs the cleanups and frees everything allocated from pool but its
+ * first block: the pool is as sl_pool_create made it, ready for another
+ * lifetime of the same kind (a request) without a malloc.
+ */
+void sl_pool_reset(sl_pool_t *pool);
+
 /* Aligned allocation; NULL when out of memory. */
 void *sl_palloc(sl_pool_t *pool, size_t size);
 

@@ -19,6 +19,8 @@
 #define SL_HTTP_MAX_MODULES      8
 #define SL_HTTP_MAX_OUT_HEADERS  24
 #define SL_HTTP_CORK_SIZE        16384
+#define SL_HTTP_FREE_POOLS       16      /* request pools kept for reuse */
+#define SL_HTTP_POOL_SIZE        4096    /* a request pool's block */
 
 typedef struct sl_http_module_s     sl_http_module_t;
 typedef struct sl_http_request_s    sl_http_request_t;
@@ -121,6 +123,9 @@ struct sl_http_worker_s {
     sl_uint_t                nfree_buffers;
     sl_queue_t               free_corks;   /* SL_HTTP_CORK_SIZE */
     sl_uint_t                nfree_corks;
+    sl_pool_t               *free_pools[SL_HTTP_FREE_POOLS];  /* reset
+                                              request pools */
+    sl_uint_t                nfree_pools;
     sl_uint_t                index;
     sl_uint_t                slot;
     sl_event_t               heartbeat;

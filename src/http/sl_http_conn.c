@@ -26,6 +26,7 @@ static void sl_http_conn_put_buffer(sl_conn_t *c);
 static ssize_t sl_http_conn_recv(sl_conn_t *c);
 static void sl_http_conn_read_head(sl_http_request_t *r);
 static sl_http_request_t *sl_http_request_create(sl_conn_t *c);
+static void sl_http_pool_put(sl_pool_t *pool);
 static void sl_http_conn_set_idle(sl_conn_t *c);
 static void sl_http_conn_linger(sl_conn_t *c);
 static void sl_http_pipelined_handler(sl_event_t *ev);
@@ -219,6 +220,26 @@ sl_http_wait_request_handler(sl_event_t *ev)
 }
 
 
+/*
+ * Ends a request pool's life: reset and kept for the next request (a
+ * malloc and a free of SL_HTTP_POOL_SIZE saved per request), or freed
+ * when enough are kept.
+ */
+static void
+sl_http_pool_put(sl_pool_t *pool)
+{
+    sl_http_worker_t  *w;
+
+    w = sl_http_worker;
+    if (w->nfree_pools == SL_HTTP_FREE_POOLS) {
+        sl_pool_destroy(pool);
+        return;
+    }
+    sl_pool_reset(pool);
+    w->free_pools[w->nfree_pools++] = pool;
+}
+
+
 static sl_http_request_t *
 sl_http_request_create(sl_conn_t *c)
 {
@@ -227,14 +248,15 @@ sl_http_request_create(sl_conn_t *c)
     sl_pool_t          *pool;
 
     w = sl_http_worker;
-    pool = sl_pool_create(4096);
+    pool = w->nfree_pools ? w->free_pools[--w->nfree_pools]
+                          : sl_pool_create(SL_HTTP_POOL_SIZE);
     if (pool == NULL) {
         sl_http_conn_error(SL_LOG_CRIT, c, 0, "out of memory for a request");
         return NULL;
     }
     r = sl_palloc(pool, sizeof(sl_http_request_t));
     if (r == NULL) {
-        sl_pool_destroy(pool);
+        sl_http_pool_put(pool);
         sl_http_conn_error(SL_LOG_CRIT, c, 0, "out of memory for a request");
         return NULL;
     }
@@ -375,7 +397,7 @@ sl_http_conn_request_done(sl_http_request_t *r)
     hc->request = NULL;
     hc->requests++;
     w->cycle->shm->slots[w->slot].requests++;
-    sl_pool_destroy(r->pool);
+    sl_http_pool_put(r->pool);
     c->pool = NULL;
 
     if (!keepalive) {
@@ -488,7 +510,7 @@ sl_http_conn_close(sl_conn_t *c)
     w = sl_http_worker;
     hc = c->data;
     if (hc && hc->request) {
-        sl_pool_destroy(hc->request->pool);
+        sl_http_pool_put(hc->request->pool);
         hc->request = NULL;
     }
     c->pool = NULL;

@@ -616,6 +616,44 @@ test_pool_debug_overrun_by_one_byte_is_caught(void **state)
 #endif
 
 
+static void
+test_pool_reset_runs_cleanups_and_starts_over(void **state)
+{
+    sl_pool_t  *pool;
+    void       *first, *again;
+    int         id, i;
+
+    pool = *state;
+    id = 7;
+    first = sl_palloc(pool, 32);
+    assert_non_null(first);
+    for (i = 0; i < 64; i++) {
+        assert_non_null(sl_palloc(pool, 100));
+    }
+    assert_non_null(sl_palloc(pool, TEST_POOL_SIZE * 4));
+    assert_non_null(sl_pool_cleanup_add(pool, test_pool_record_cleanup, &id));
+    assert_true(sl_pool_footprint(pool) > pool->block_size * 2);
+
+    sl_pool_reset(pool);
+    assert_int_equal(test_pool_nran, 1);
+    assert_int_equal(test_pool_ran[0], 7);
+    assert_int_equal(sl_pool_footprint(pool), pool->block_size);
+    assert_null(pool->large);
+    assert_null(pool->cleanup);
+    again = sl_palloc(pool, 32);
+    assert_non_null(again);
+#ifndef SL_POOL_DEBUG
+    /* The first block serves again from its start. */
+    assert_ptr_equal(again, first);
+    assert_int_equal(test_pool_nblocks(pool), 1);
+#endif
+    /* The cleanup ran once: destroy (the teardown) must not run it. */
+    sl_pool_destroy(pool);
+    *state = sl_pool_create(TEST_POOL_SIZE);
+    assert_int_equal(test_pool_nran, 1);
+}
+
+
 int
 main(void)
 {
@@ -656,6 +694,9 @@ main(void)
             test_pool_block_that_keeps_failing_is_skipped,
             test_pool_setup, test_pool_teardown),
         cmocka_unit_test(test_pool_destroy_null_is_harmless),
+        cmocka_unit_test_setup_teardown(
+            test_pool_reset_runs_cleanups_and_starts_over,
+            test_pool_setup, test_pool_teardown),
         cmocka_unit_test(test_pool_destroy_releases_every_kind_of_memory),
         cmocka_unit_test_setup_teardown(
             test_pool_palloc_of_overflowing_size_returns_null,

@@ -238,6 +238,9 @@ fx_teardown(void **state)
     }
     fx_free_list(&fx->w.free_buffers);
     fx_free_list(&fx->w.free_corks);
+    while (fx->w.nfree_pools) {
+        sl_pool_destroy(fx->w.free_pools[--fx->w.nfree_pools]);
+    }
     sl_conns_destroy(fx->w.conns);
     free(fx->w.hconns);
     sl_loop_destroy(fx->loop);
