@@ -3,7 +3,8 @@
 for accept = "reuseport" and "mutex", with worker_processes fixed at 2 and
 changing at each reload (2, 3, 1, 2, 2, 3, ...), 40 reloads (HUP) 0.25 s
 apart under keep-alive and Connection: close load at full speed, then a
-graceful stop (`sluice -s quit`) under load. Every request must get a 2xx
+graceful stop (`sluice -s quit`) under load; once more with
+deferred_accept on. Every request must get a 2xx
 response: no refused connect before the stop, no reset, no EOF before a
 response, no timeout. Prints what each run measured.
 
@@ -28,17 +29,19 @@ def report(line):
 
 @unittest.skipUnless(slload.have_loadgen(), "no %s" % slload.LOADGEN)
 class Soak(unittest.TestCase):
-    def soak(self, accept, counts):
-        srv = sltest.start(self, slload.worker_conf(2, accept))
+    def soak(self, accept, counts, http=""):
+        srv = sltest.start(self, slload.worker_conf(2, accept,
+                                                    extra_http=http))
+        label = accept + ("+deferred" if http else "")
         load = slload.start(self, srv.port, keepalive=KEEPALIVE, close=CLOSE)
         t0 = time.monotonic()
-        reloader = slload.Reloader(srv, [slload.worker_conf(n, accept)
-                                         for n in counts])
+        reloader = slload.Reloader(srv, [slload.worker_conf(
+            n, accept, extra_http=http) for n in counts])
         reloader.run(RELOADS)
         stats = load.stop()
         took = time.monotonic() - t0
-        report("soak %-9s workers %-10s %d reloads in %.1f s: %s"
-               % (accept, "/".join(map(str, counts)), reloader.done, took,
+        report("soak %-18s workers %-10s %d reloads in %.1f s: %s"
+               % (label, "/".join(map(str, counts)), reloader.done, took,
                   slload.summary(stats)))
 
         # Measured before judged: a failed reload run still shows what
@@ -50,8 +53,8 @@ class Soak(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(srv.wait_exit(10), 0)
         quit_stats = quit_load.stop()
-        report("soak %-9s workers %-10s quit: %s"
-               % (accept, "/".join(map(str, counts)),
+        report("soak %-18s workers %-10s quit: %s"
+               % (label, "/".join(map(str, counts)),
                   slload.summary(quit_stats)))
 
         slload.assert_clean(self, stats)
@@ -69,6 +72,9 @@ class Soak(unittest.TestCase):
 
     def test_mutex_changing(self):
         self.soak("mutex", [3, 1, 2, 2])
+
+    def test_reuseport_changing_deferred(self):
+        self.soak("reuseport", [3, 1, 2, 2], "deferred_accept = true;\n")
 
 
 if __name__ == "__main__":
