@@ -635,20 +635,19 @@ sl_listen_is_inherited(int fd)
 
 
 /*
- * A classic BPF socket filter that drops every packet. On a listening
+ * A classic BPF socket filter that drops segments with SYN set (offset 13
+ * of the TCP header, where a socket filter's data starts). On a listening
  * TCP socket the kernel runs it before it handles a SYN: the client hears
  * nothing and sends its SYN again a second later, when the socket is
  * closed and the kernel refuses it cleanly. Meanwhile no new client joins
  * the accept queue, which the workers empty before they close the socket.
+ * The rest passes: the ACK or the first bytes of a client whose handshake
+ * is under way must still reach the socket, or it stays half-accepted and
+ * is reset at close (with TCP_DEFER_ACCEPT, until its request arrives).
  */
 void
 sl_listen_refuse_new(sl_cycle_t *cycle, sl_log_t *log)
 {
-    /* Drops segments with SYN set (offset 13 of the TCP header, where a
-     * socket filter's data starts), keeps the rest: an ACK or the first
-     * bytes of a client whose handshake is done must still reach the
-     * socket, or it stays half-accepted and is reset at close (with
-     * TCP_DEFER_ACCEPT, until its request arrives). */
     static struct sock_filter  drop_syn[] = {
         BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 13),
         BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x02, 0, 1),
@@ -658,11 +657,9 @@ sl_listen_refuse_new(sl_cycle_t *cycle, sl_log_t *log)
     struct sock_fprog          prog;
     sl_listen_t               *ls;
     unsigned                   i;
-    int                        off;
 
     prog.len = sl_nelem(drop_syn);
     prog.filter = drop_syn;
-    off = 0;
     for (ls = cycle->listening; ls; ls = ls->next) {
         for (i = 0; ls->fds && i < ls->nfds; i++) {
             /* An inherited socket lives on elsewhere (systemd, the other
@@ -672,9 +669,6 @@ sl_listen_refuse_new(sl_cycle_t *cycle, sl_log_t *log)
             {
                 continue;
             }
-            /* From now on a completed handshake is queued at once. */
-            (void) setsockopt(ls->fds[i], IPPROTO_TCP, TCP_DEFER_ACCEPT,
-                              &off, sizeof(off));
             if (setsockopt(ls->fds[i], SOL_SOCKET, SO_ATTACH_FILTER, &prog,
                            sizeof(prog)) == -1)
             {

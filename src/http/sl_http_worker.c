@@ -269,11 +269,10 @@ sl_http_worker_shutdown(sl_http_worker_t *w)
     w->shutting_down = 1;
     sl_process_title_set("sluice: worker (shutting down)");
     /* A client that connected to a TCP_DEFER_ACCEPT socket and has not
-     * spoken yet is not queued: the kernel hands it over on its next
-     * SYN-ACK retransmission at the latest, within a second of its
-     * connect (the master has cleared the option and refuses new SYNs).
-     * On a final stop, keep accepting that long, or closing the sockets
-     * would reset it. */
+     * spoken yet is not queued: the kernel hands it over when its request
+     * comes or, at the latest, about SL_LISTEN_DEFER_SECS after its
+     * connect (the master refuses new SYNs meanwhile). On a final stop,
+     * keep accepting that long, or closing the sockets would reset it. */
     if (w->cycle->shm->final_stop && sl_http_worker_defers(w)) {
         w->draining = 1;
         w->shutdown_timer.handler = sl_http_worker_last_accepts;
@@ -307,8 +306,7 @@ sl_http_worker_last_accepts(sl_event_t *ev)
     sl_http_worker_t  *w;
 
     w = ev->data;
-    w->draining = 0;
-    sl_http_worker_stop_accepting(w);
+    sl_http_worker_stop_accepting(w);   /* ends draining */
 }
 
 
