@@ -72,6 +72,8 @@ static sl_int_t sl_master_spawn(sl_cycle_t *cycle, sl_uint_t index,
 static void sl_master_worker_exec(sl_slot_t *slot, int channel);
 static void sl_master_pass(void);
 static void sl_master_poll(void);
+static sl_int_t sl_master_next_wake(sl_msec_t *wait);
+static void sl_master_earliest(sl_msec_t *at, sl_msec_t deadline);
 static void sl_master_read_channel(sl_slot_t *slot);
 static void sl_master_reap(void);
 static void sl_master_worker_exited(sl_slot_t *slot, int status);
@@ -122,11 +124,14 @@ sl_master_run(sl_cycle_t *cycle, const sl_master_conf_t *mc)
                      "cannot map shared memory");
         return 1;
     }
+    /* Before the first fork: workers keep a heartbeat only for it. */
+    sl_master.watchdog_interval = sl_notify_watchdog_interval();
+    sl_master.watchdog_next = sl_current_msec;
+    sl_master.shm->watchdog = sl_master.watchdog_interval != 0;
     if (sl_master_start(cycle) != SL_OK) {
         return 1;
     }
     sl_process_title_set("sluice: master");
-    sl_master.watchdog_interval = sl_notify_watchdog_interval();
 
     while (!sl_master.stopping || sl_master_alive() > 0) {
         sl_master_poll();
@@ -397,6 +402,7 @@ sl_master_poll(void)
     struct pollfd     pfd[SL_SHM_SLOTS];
     sl_slot_t        *map[SL_SHM_SLOTS];
     struct timespec   ts;
+    sl_msec_t         wait;
     nfds_t            n;
     size_t            i;
     int               rc;
@@ -409,11 +415,15 @@ sl_master_poll(void)
             map[n++] = &sl_master.slots[i];
         }
     }
-    /* Deadlines are checked on every pass; 100 ms keeps them punctual
-     * without a timer structure in the master. */
-    ts.tv_sec = 0;
-    ts.tv_nsec = 100 * 1000000;
-    rc = ppoll(pfd, n, &ts, &sl_master.sleep_mask);
+    /* An idle master does not wake at all: only a signal, a worker's
+     * message or the nearest of its own deadlines ends the sleep. */
+    if (sl_master_next_wake(&wait) == SL_OK) {
+        ts.tv_sec = (time_t) (wait / 1000);
+        ts.tv_nsec = (long) (wait % 1000) * 1000000;
+        rc = ppoll(pfd, n, &ts, &sl_master.sleep_mask);
+    } else {
+        rc = ppoll(pfd, n, NULL, &sl_master.sleep_mask);
+    }
     sl_time_update();
     if (rc <= 0) {
         return;
@@ -422,6 +432,55 @@ sl_master_poll(void)
         if (pfd[i].revents & POLLIN) {
             sl_master_read_channel(map[i]);
         }
+    }
+}
+
+
+/*
+ * The time to the nearest deadline the pass checks: respawns, kills, the
+ * reload's handshake, the stop, systemd's extension and watchdog pings.
+ * The checks fire once the clock is strictly past some of them, so the
+ * wait reaches one millisecond beyond. SL_DECLINED when none is set.
+ */
+static sl_int_t
+sl_master_next_wake(sl_msec_t *wait)
+{
+    sl_msec_t   at;
+    size_t      i;
+    sl_slot_t  *slot;
+
+    at = 0;
+    for (i = 0; i < SL_SHM_SLOTS; i++) {
+        slot = &sl_master.slots[i];
+        sl_master_earliest(&at, slot->respawn_at);
+        if (slot->pid) {
+            sl_master_earliest(&at, slot->kill_at);
+        }
+    }
+    if (sl_master.pending) {
+        sl_master_earliest(&at, sl_master.pending_deadline);
+    }
+    if (sl_master.stopping) {
+        sl_master_earliest(&at, sl_master.stop_deadline);
+        sl_master_earliest(&at, sl_master.extend_next);
+    }
+    if (sl_master.watchdog_interval) {
+        sl_master_earliest(&at, sl_master.watchdog_next);
+    }
+    if (at == 0) {
+        return SL_DECLINED;
+    }
+    *wait = at > sl_current_msec ? at - sl_current_msec + 1 : 0;
+    return SL_OK;
+}
+
+
+/* Keeps in *at the earliest of the deadlines set so far (0: none set). */
+static void
+sl_master_earliest(sl_msec_t *at, sl_msec_t deadline)
+{
+    if (deadline && (*at == 0 || deadline < *at)) {
+        *at = deadline;
     }
 }
 
@@ -1072,6 +1131,13 @@ sl_process_worker_ready(void)
     if (sl_worker_channel != -1) {
         (void) send(sl_worker_channel, "R", 1, MSG_DONTWAIT);
     }
+}
+
+
+int
+sl_process_watchdog_on(sl_cycle_t *cycle)
+{
+    return cycle->shm != NULL && cycle->shm->watchdog != 0;
 }
 
 

@@ -40,6 +40,12 @@ void sl_process_worker_ready(void);
 void sl_process_worker_heartbeat(sl_cycle_t *cycle, sl_uint_t slot);
 
 /*
+ * Worker side: whether the master feeds systemd's watchdog, i.e. whether
+ * the heartbeat must be kept; without it an idle worker never wakes.
+ */
+int sl_process_watchdog_on(sl_cycle_t *cycle);
+
+/*
  * Prepares argv so the process title can be rewritten later (moves the
  * environment out of the way). Call once at the start of main.
  */

@@ -31,6 +31,9 @@ struct sl_shm_s {
      * then the listen sockets close, so a stopping worker serves the
      * clients queued on them first; in a reload they live on. */
     volatile uint64_t   final_stop;
+    /* Set by the master before the first fork when systemd's watchdog is
+     * on: only then do workers keep their heartbeat. */
+    volatile uint64_t   watchdog;
     sl_shm_slot_t       slots[SL_SHM_SLOTS];
 };
 

@@ -133,6 +133,9 @@ sl_http_worker_init(sl_http_worker_t *w, sl_cycle_t *cycle)
     w->heartbeat.data = w;
     w->heartbeat.cancelable = 1;
     sl_process_worker_heartbeat(cycle, w->slot);
+    if (!sl_process_watchdog_on(cycle)) {
+        return SL_OK;
+    }
     return sl_timer_add(w->loop, &w->heartbeat, SL_HTTP_HEARTBEAT);
 }
 

@@ -115,6 +115,30 @@ class Workers(unittest.TestCase):
                         msg="orphaned workers to exit")
 
 
+class Idle(unittest.TestCase):
+    """Without clients nothing wakes up: the master sleeps until a signal,
+    a worker's message or one of its own deadlines, and workers keep no
+    heartbeat timer unless systemd's watchdog needs it (test_notify)."""
+
+    def wakeups(self, pids):
+        return [int(sltest.proc_status(pid, "voluntary_ctxt_switches"))
+                for pid in pids]
+
+    def test_idle_master_and_workers_sleep(self):
+        srv = sltest.start(self, conf())
+        pids = [srv.pid] + srv.wait_workers(2)
+        self.assertEqual(sltest.get(srv.port).status, 200)
+        time.sleep(0.5)
+        before = self.wakeups(pids)
+        time.sleep(2.5)
+        self.assertEqual(self.wakeups(pids), before,
+                         msg="master, workers: %r" % pids)
+        # Asleep is not stuck: a signal and a client are still served.
+        srv.kill(signal.SIGHUP)
+        srv.wait_log(r"reload done")
+        self.assertEqual(sltest.get(srv.port).body, b"one\n")
+
+
 class Reload(unittest.TestCase):
     def test_good_config_starts_new_workers(self):
         srv = sltest.start(self, conf("one"))

@@ -143,6 +143,16 @@ class Watchdog(unittest.TestCase):
             self.assertEqual(pid, srv.pid)
             self.assertEqual(fields["WATCHDOG"], "1")
 
+    def test_pings_go_on_while_workers_are_idle(self):
+        # Past the 3 s staleness limit without a client: the workers'
+        # heartbeat timer, not traffic, keeps the pings coming.
+        srv = self.start()
+        sltest.wait_for(lambda: self.pings(srv), 3, msg="a first ping")
+        time.sleep(3.5)
+        n = len(srv.notify.all())
+        sltest.wait_for(lambda: self.pings(srv, n), 3, msg="a ping at 4 s")
+        self.assertNotIn("not responding", srv.error_log())
+
     def test_pings_stop_while_a_worker_is_stuck(self):
         srv = self.start()
         sltest.wait_for(lambda: self.pings(srv), 3, msg="a first ping")
