@@ -45,6 +45,8 @@ CLIENT_CORE = "1"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 MAX_CONNS = 19500           # per worker: under the 20,000 fd hard limit
 DISTURBED = 0.3             # cores used by others that spoil a run
+WRK_CONNS = 50              # clients of the closed-loop workloads
+FEW_CONNS = 10              # the second system call count
 RERUN_WORKLOADS = ("ka", "close", "1m", "pipeline", "proxy", "idle-load",
                    "latency")
 FILES = {"1k": ("/1k.bin", 1024), "1m": ("/1m.bin", 1024 * 1024)}
@@ -684,7 +686,8 @@ def parse_wrk(text):
     return r
 
 
-def run_wrk(ctx, port, path, duration, conns=50, headers=(), script=None,
+def run_wrk(ctx, port, path, duration, conns=WRK_CONNS, headers=(),
+            script=None,
             script_args=()):
     argv = ["wrk", "-t1", "-c%d" % conns, "-d%ds" % max(1, round(duration)),
             "--latency", "--timeout", "5s"]
@@ -1267,11 +1270,18 @@ def syscalls(ctx):
             try:
                 with Instance(server, Spec(), ctx).start() as inst:
                     wrk_for(ctx, "ka", inst.port, ctx.s.warmup)
-                    ka = lambda: run_openloop(ctx, inst.port, FILES["1k"][0],
-                                              10, count=n)
+                    # at the keep-alive workload's concurrency (what the
+                    # target is about), and at 10 connections, where
+                    # epoll_wait alone costs 0.1 per request at best
+                    ka = lambda c=WRK_CONNS: run_openloop(
+                        ctx, inst.port, FILES["1k"][0], c, count=n)
                     r, calls, per = strace_count(ctx, inst, ka)
                     r["syscalls_per_req"] = calls / max(r["requests"], 1)
                     r["syscalls"] = per
+                    r10, calls, _ = strace_count(ctx, inst,
+                                                 lambda: ka(FEW_CONNS))
+                    r["syscalls_per_req_few"] = calls / max(
+                        r10["requests"], 1)
                     if have_perf:
                         r2, pc = perf_count(ctx, inst, ka)
                         if pc is not None:
@@ -1495,7 +1505,7 @@ def summary(ctx):
     """Medians per workload and server."""
     out = {}
     keys = ("rps", "p50_us", "p99_us", "cpu_us_per_req", "syscalls_per_req",
-            "perf_syscalls_per_req", "bytes_per_conn", "rss_per_conn",
+            "syscalls_per_req_few", "perf_syscalls_per_req", "bytes_per_conn", "rss_per_conn",
             "pss_per_conn", "ratio", "cpu_ratio", "held", "other_load")
     for r in ctx.runs:
         wl = r["workload"]
@@ -1714,12 +1724,16 @@ def write_markdown(ctx, summ, env, rows):
                 out.append("\nsluice/best peer, %s: %s\n" % (label, cell))
     if "syscalls" in summ:
         out.append("\n## System calls per request\n\nstrace -f -c on the "
-                   "whole server tree over %d keep-alive requests (10 "
-                   "connections, openloop fixed count), and over a %d s "
-                   "pipelined wrk run (depth 16).  perf: the same count "
-                   "from the raw_syscalls:sys_enter tracepoint, without "
-                   "strace slowing the server.\n\n"
-                   % (s.syscall_requests, 1 if s.quick else 2))
+                   "whole server tree over %d keep-alive requests (%d "
+                   "connections as in the keep-alive workload, openloop "
+                   "fixed count; again with %d connections, where one "
+                   "epoll_wait per request on each connection puts the "
+                   "floor of an epoll server at %.2f), and over a %d s "
+                   "pipelined wrk run (depth 16).  perf: the %d-connection "
+                   "count from the raw_syscalls:sys_enter tracepoint, "
+                   "without strace slowing the server.\n\n"
+                   % (s.syscall_requests, WRK_CONNS, FEW_CONNS,
+                      2 + 1.0 / FEW_CONNS, 1 if s.quick else 2, WRK_CONNS))
         rows_ = []
         for srv, v in summ["syscalls"].items():
             top = runs_of(ctx, "syscalls", srv)[0].get("syscalls", {})
@@ -1729,9 +1743,12 @@ def write_markdown(ctx, summ, env, rows):
             pipe = summ.get("syscalls-pipeline", {}).get(srv, {})
             rows_.append((srv, f2(v.get("syscalls_per_req")),
                           f2(v.get("perf_syscalls_per_req")),
+                          f2(v.get("syscalls_per_req_few")),
                           f2(pipe.get("syscalls_per_req")), mix))
         out.append(md_table(["server", "keep-alive (strace)",
-                             "keep-alive (perf)", "pipelined (strace)",
+                             "keep-alive (perf)",
+                             "keep-alive, %d conns (strace)" % FEW_CONNS,
+                             "pipelined (strace)",
                              "top calls per request"], rows_))
     if "idle" in summ:
         out.append("\n## Memory per idle keep-alive connection\n\n%d "
