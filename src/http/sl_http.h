@@ -20,7 +20,8 @@
 #define SL_HTTP_MAX_OUT_HEADERS  24
 #define SL_HTTP_CORK_SIZE        16384
 #define SL_HTTP_FREE_POOLS       16      /* request pools kept for reuse */
-#define SL_HTTP_POOL_SIZE        4096    /* a request pool's block */
+#define SL_HTTP_POOL_SIZE        8192    /* a request pool's block: the
+                                            request and what it allocates */
 
 typedef struct sl_http_module_s     sl_http_module_t;
 typedef struct sl_http_request_s    sl_http_request_t;

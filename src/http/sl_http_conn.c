@@ -247,6 +247,11 @@ sl_http_request_create(sl_conn_t *c)
     sl_http_request_t  *r;
     sl_pool_t          *pool;
 
+    /* The request lives in its pool's first block, which is kept with
+     * the pool: a request bigger than a block would be a malloc and a
+     * free every time (its header array alone is 4 KiB). */
+    _Static_assert(sizeof(sl_http_request_t) + 2048 <= SL_HTTP_POOL_SIZE,
+                   "a request fits in its pool's first block, with room");
     w = sl_http_worker;
     pool = w->nfree_pools ? w->free_pools[--w->nfree_pools]
                           : sl_pool_create(SL_HTTP_POOL_SIZE);

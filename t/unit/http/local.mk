@@ -15,4 +15,5 @@ t_unit_http_test_http_body_SOURCES = t/unit/http/test_http_body.c \
 	t/unit/event/evtest.h
 t_unit_http_test_http_body_CFLAGS = $(SL_TEST_CFLAGS)
 t_unit_http_test_http_body_LDADD = $(SL_TEST_LIBS)
-t_unit_http_test_http_body_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=epoll_ctl
+t_unit_http_test_http_body_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=epoll_ctl \
+	-Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=posix_memalign

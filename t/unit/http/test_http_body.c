@@ -86,6 +86,38 @@ __wrap_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
     return __real_epoll_ctl(epfd, op, fd, ev);
 }
 
+/* Heap allocations made by the library while fx_counting is set. */
+static int    fx_counting;
+static int    fx_allocs;
+
+void *__real_malloc(size_t size);
+void *__wrap_malloc(size_t size);
+void *__real_calloc(size_t n, size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+int __real_posix_memalign(void **p, size_t align, size_t size);
+int __wrap_posix_memalign(void **p, size_t align, size_t size);
+
+void *
+__wrap_malloc(size_t size)
+{
+    fx_allocs += fx_counting;
+    return __real_malloc(size);
+}
+
+void *
+__wrap_calloc(size_t n, size_t size)
+{
+    fx_allocs += fx_counting;
+    return __real_calloc(n, size);
+}
+
+int
+__wrap_posix_memalign(void **p, size_t align, size_t size)
+{
+    fx_allocs += fx_counting;
+    return __real_posix_memalign(p, align, size);
+}
+
 static void fx_run(fx_t *fx, unsigned msec);
 
 
@@ -1113,6 +1145,33 @@ fx_recv_now(fx_t *fx)
 }
 
 
+/* A kept-alive client's next request reuses the pool, the buffers and
+ * the request the first one left: no malloc per request. */
+static void
+test_engine_keepalive_request_allocates_nothing(void **state)
+{
+    fx_t  *fx;
+
+    fx = *state;
+    fx_engine(fx, FX_IGNORE);
+    fx_sends(fx, "GET /a HTTP/1.1\r\nHost: t\r\n\r\n");
+    fx_run_until_responses(fx, 1);
+    fx_allocs = 0;
+    fx_counting = 1;
+    fx_sends(fx, "GET /b HTTP/1.1\r\nHost: t\r\nUser-Agent: u\r\n"
+             "Accept: */*\r\n\r\n");
+    fx_run_until_responses(fx, 2);
+    fx_counting = 0;
+    assert_string_equal(fx->uris, "/a;/b;");
+#ifdef SL_POOL_DEBUG
+    /* Debug pools (sanitizer builds) make every allocation a malloc. */
+    assert_true(fx_allocs > 0);
+#else
+    assert_int_equal(fx_allocs, 0);
+#endif
+}
+
+
 static void
 test_engine_deferred_client_is_answered_before_any_event(void **state)
 {
@@ -1221,6 +1280,7 @@ main(void)
         T(test_engine_echo_with_100_continue),
         T(test_engine_discard_timeout_closes),
         T(test_engine_body_error_answers_and_closes),
+        T(test_engine_keepalive_request_allocates_nothing),
         T(test_engine_deferred_client_is_answered_before_any_event),
         T(test_engine_deferred_keepalive_client_is_registered),
         T(test_engine_deferred_silent_client_waits_for_its_request),
