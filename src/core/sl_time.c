@@ -64,7 +64,7 @@ sl_time_format_cached(time_t sec)
     struct tm  tm;
     int        n;
 
-    (void) gmtime_r(&sec, &tm);
+    sl_time_gmtime(sec, &tm);
 
     n = snprintf((char *) sl_time_log_buf, sizeof(sl_time_log_buf),
                  "%04d/%02d/%02d %02d:%02d:%02d", tm.tm_year + 1900,
@@ -85,6 +85,46 @@ sl_time_format_cached(time_t sec)
 }
 
 
+/*
+ * Days are counted in 400-year eras (146,097 days each) that start on
+ * 1 March: the leap day is then the last day of its year, so the month
+ * and day follow from the day of that year with one linear formula (the
+ * months from March have lengths 31 30 31 30 31 repeating, 153 days per
+ * five months).
+ */
+void
+sl_time_gmtime(time_t t, struct tm *tm)
+{
+    int64_t  days, secs, era, doe, yoe, doy, mp, year;
+    int      leap;
+
+    days = (int64_t) t / 86400;
+    secs = (int64_t) t % 86400;
+    if (secs < 0) {
+        secs += 86400;
+        days--;
+    }
+    memset(tm, 0, sizeof(*tm));
+    tm->tm_hour = (int) (secs / 3600);
+    tm->tm_min = (int) (secs / 60 % 60);
+    tm->tm_sec = (int) (secs % 60);
+    tm->tm_wday = (int) ((days % 7 + 11) % 7);     /* 1 Jan 1970: Thursday */
+
+    days += 719468;                 /* 1 March of year 0 to 1 January 1970 */
+    era = (days >= 0 ? days : days - 146096) / 146097;
+    doe = days - era * 146097;                                 /* 0..146096 */
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;   /* 0..399 */
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);             /* 0..365 */
+    mp = (5 * doy + 2) / 153;                          /* 0 is March */
+    tm->tm_mday = (int) (doy - (153 * mp + 2) / 5 + 1);
+    tm->tm_mon = (int) (mp < 10 ? mp + 2 : mp - 10);
+    year = yoe + era * 400 + (tm->tm_mon < 2);
+    tm->tm_year = (int) (year - 1900);
+    leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    tm->tm_yday = (int) (tm->tm_mon >= 2 ? doy + 59 + leap : doy - 306);
+}
+
+
 u_char *
 sl_time_http(u_char *p, time_t t)
 {
@@ -94,7 +134,7 @@ sl_time_http(u_char *p, time_t t)
 
     /* Written by hand: snprintf cannot prove the width of a 4-digit year,
      * and this runs for every Last-Modified header. */
-    (void) gmtime_r(&t, &tm);
+    sl_time_gmtime(t, &tm);
     year = (tm.tm_year + 1900) % 10000;
     p = sl_cpymem(p, sl_time_wday[tm.tm_wday], 3);
     *p++ = ',';

@@ -27,6 +27,14 @@ void sl_time_update(void);
 /* Reads CLOCK_MONOTONIC now, in milliseconds, without touching the cache. */
 sl_msec_t sl_time_monotonic_msec(void);
 
+/*
+ * t as UTC calendar fields, like gmtime_r, by arithmetic: glibc's takes the
+ * time zone lock on every call, and a Last-Modified header is formatted on
+ * every response. Fills year, month, day, hour, minute, second, weekday and
+ * day of the year; the rest is zero.
+ */
+void sl_time_gmtime(time_t t, struct tm *tm);
+
 /* Writes t as an IMF-fixdate (RFC 9110) at p; returns p + SL_HTTP_TIME_LEN. */
 u_char *sl_time_http(u_char *p, time_t t);
 

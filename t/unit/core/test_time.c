@@ -467,6 +467,57 @@ test_time_check_cache_matches(void)
 
 
 static void
+test_time_check_gmtime(time_t t)
+{
+    struct tm  want, got;
+
+    assert_non_null(gmtime_r(&t, &want));
+    sl_time_gmtime(t, &got);
+    if (got.tm_year != want.tm_year || got.tm_mon != want.tm_mon
+        || got.tm_mday != want.tm_mday || got.tm_hour != want.tm_hour
+        || got.tm_min != want.tm_min || got.tm_sec != want.tm_sec
+        || got.tm_wday != want.tm_wday || got.tm_yday != want.tm_yday)
+    {
+        fail_msg("t=%lld: got %d-%02d-%02d %02d:%02d:%02d wday %d yday %d, "
+                 "gmtime_r %d-%02d-%02d %02d:%02d:%02d wday %d yday %d",
+                 (long long) t, got.tm_year + 1900, got.tm_mon + 1,
+                 got.tm_mday, got.tm_hour, got.tm_min, got.tm_sec,
+                 got.tm_wday, got.tm_yday, want.tm_year + 1900,
+                 want.tm_mon + 1, want.tm_mday, want.tm_hour, want.tm_min,
+                 want.tm_sec, want.tm_wday, want.tm_yday);
+    }
+}
+
+
+/* gmtime_r is the oracle: every day's first and last second from 1600 to
+ * 2500 (leap days, the 1900/2000/2100 century rules, negative times),
+ * and a spread of times within days. */
+static void
+test_time_gmtime_matches_libc(void **state)
+{
+    const time_t  day = 86400;
+    time_t        t, first, last;
+    unsigned      x;
+
+    (void) state;
+    first = -11676096000LL;         /* 1 Jan 1600 */
+    last = 16725225600LL;           /* 1 Jan 2500 */
+    for (t = first; t < last; t += day) {
+        test_time_check_gmtime(t);
+        test_time_check_gmtime(t + day - 1);
+    }
+    for (x = 1, t = 0; t < 100000; t++) {
+        x = x * 1103515245u + 12345u;
+        test_time_check_gmtime((time_t) x * 7 - ((time_t) 1 << 31));
+    }
+    test_time_check_gmtime(0);
+    test_time_check_gmtime(-1);
+    test_time_check_gmtime(TEST_SUNDAY);
+    test_time_check_gmtime(253402300799LL);     /* 31 Dec 9999 23:59:59 */
+}
+
+
+static void
 test_time_update_fills_the_three_cached_strings(void **state)
 {
     time_t  now;
@@ -573,6 +624,7 @@ main(void)
         cmocka_unit_test(test_time_parse_http_stops_at_len),
         cmocka_unit_test(test_time_http_round_trips_through_parse),
         cmocka_unit_test(test_time_all_forms_round_trip_from_strftime),
+        cmocka_unit_test(test_time_gmtime_matches_libc),
         cmocka_unit_test(test_time_update_fills_the_three_cached_strings),
         cmocka_unit_test(
             test_time_update_rebuilds_strings_when_the_second_changes),
