@@ -174,23 +174,14 @@ sl_proxy_head_skip(const sl_str_t *name, const sl_proxy_tokens_t *t)
 static size_t
 sl_proxy_addr_text(sl_http_request_t *r, u_char *buf, size_t size)
 {
-    const void  *a;
+    size_t  n;
 
-    if (r->c->addr.sa.sa_family == AF_INET6) {
-        a = &r->c->addr.sin6.sin6_addr;
-    } else if (r->c->addr.sa.sa_family == AF_INET) {
-        a = &r->c->addr.sin.sin_addr;
-    } else {
+    n = size >= SL_ADDR_HOST_LEN ? sl_addr_host_text(&r->c->addr.sa, buf) : 0;
+    if (n == 0) {
         buf[0] = '-';
         return 1;
     }
-    if (inet_ntop(r->c->addr.sa.sa_family, a, (char *) buf, (socklen_t) size)
-        == NULL)
-    {
-        buf[0] = '-';
-        return 1;
-    }
-    return strlen((char *) buf);
+    return n;
 }
 
 

@@ -269,7 +269,7 @@ sl_proxy_key_value(const sl_proxy_var_t *v, sl_http_request_t *r, u_char *p,
     size_t size)
 {
     const sl_str_t  *s;
-    char             text[INET6_ADDRSTRLEN];
+    u_char           text[SL_ADDR_HOST_LEN];
     sl_str_t         tmp;
     size_t           i;
 
@@ -279,16 +279,11 @@ sl_proxy_key_value(const sl_proxy_var_t *v, sl_http_request_t *r, u_char *p,
         s = &v->text;
         break;
     case SL_PROXY_VAR_REMOTE_ADDR:
-        if (inet_ntop(r->c->addr.sa.sa_family,
-                      r->c->addr.sa.sa_family == AF_INET6
-                      ? (const void *) &r->c->addr.sin6.sin6_addr
-                      : (const void *) &r->c->addr.sin.sin_addr,
-                      text, sizeof(text)) == NULL)
-        {
+        tmp.data = text;
+        tmp.len = sl_addr_host_text(&r->c->addr.sa, text);
+        if (tmp.len == 0) {
             return 0;
         }
-        tmp.data = (u_char *) text;
-        tmp.len = strlen(text);
         s = &tmp;
         break;
     case SL_PROXY_VAR_REQUEST_URI:

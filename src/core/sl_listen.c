@@ -128,6 +128,38 @@ sl_listen_parse_addr(const char *text, sl_sockaddr_t *addr, socklen_t *len,
 
 
 size_t
+sl_addr_host_text(const struct sockaddr *addr, u_char *buf)
+{
+    const sl_sockaddr_t  *a;
+    const u_char         *ip;
+    u_char               *p;
+    int                   i;
+
+    a = (const sl_sockaddr_t *) addr;
+    if (a->sa.sa_family == AF_INET6) {
+        if (inet_ntop(AF_INET6, &a->sin6.sin6_addr, (char *) buf,
+                      SL_ADDR_HOST_LEN) == NULL)
+        {
+            return 0;
+        }
+        return strlen((const char *) buf);
+    }
+    if (a->sa.sa_family != AF_INET) {
+        return 0;
+    }
+    ip = (const u_char *) &a->sin.sin_addr;
+    p = buf;
+    for (i = 0; i < 4; i++) {
+        if (i) {
+            *p++ = '.';
+        }
+        p = sl_utoa(p, ip[i]);
+    }
+    return (size_t) (p - buf);
+}
+
+
+size_t
 sl_listen_addr_text(const sl_sockaddr_t *addr, char *buf, size_t size)
 {
     char  host[INET6_ADDRSTRLEN];

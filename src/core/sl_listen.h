@@ -53,6 +53,16 @@ struct sl_listen_s {
 sl_int_t sl_listen_parse_addr(const char *text, sl_sockaddr_t *addr,
     socklen_t *len, char *err, size_t errsize);
 
+/*
+ * Writes the host part of addr ("192.0.2.1", "2001:db8::1") into buf, at
+ * least SL_ADDR_HOST_LEN bytes, not terminated; returns its length, or 0
+ * for a family without one (AF_UNIX, an empty address). IPv4 is written by
+ * hand: this runs per request for the access log and the proxy's headers,
+ * and inet_ntop goes through sprintf.
+ */
+#define SL_ADDR_HOST_LEN  INET6_ADDRSTRLEN
+size_t sl_addr_host_text(const struct sockaddr *addr, u_char *buf);
+
 /* Writes the normalised text of addr into buf; returns its length. */
 size_t sl_listen_addr_text(const sl_sockaddr_t *addr, char *buf,
     size_t size);

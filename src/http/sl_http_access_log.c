@@ -753,7 +753,8 @@ sl_http_al_put_msec(sl_http_al_out_t *o, sl_msec_t ms)
 static void
 sl_http_al_put_addr(sl_http_al_out_t *o, sl_conn_t *c)
 {
-    char  text[INET6_ADDRSTRLEN];
+    u_char  text[SL_ADDR_HOST_LEN];
+    size_t  n;
 
     if (c->socklen == 0) {
         sl_http_al_put(o, "-", 1);
@@ -761,16 +762,10 @@ sl_http_al_put_addr(sl_http_al_out_t *o, sl_conn_t *c)
     }
     switch (c->addr.sa.sa_family) {
     case AF_INET:
-        if (inet_ntop(AF_INET, &c->addr.sin.sin_addr, text, sizeof(text))) {
-            sl_http_al_put(o, text, strlen(text));
-            return;
-        }
-        break;
     case AF_INET6:
-        if (inet_ntop(AF_INET6, &c->addr.sin6.sin6_addr, text,
-                      sizeof(text)))
-        {
-            sl_http_al_put(o, text, strlen(text));
+        n = sl_addr_host_text(&c->addr.sa, text);
+        if (n) {
+            sl_http_al_put(o, text, n);
             return;
         }
         break;
@@ -794,7 +789,7 @@ sl_http_al_put_iso8601(sl_http_access_log_t *al, sl_http_al_out_t *o)
 
     sec = sl_current_sec;
     if (sec != al->iso_sec) {
-        (void) gmtime_r(&sec, &tm);
+        sl_time_gmtime(sec, &tm);
         n = snprintf((char *) al->iso, sizeof(al->iso),
                      "%04d-%02d-%02dT%02d:%02d:%02d+00:00",
                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,

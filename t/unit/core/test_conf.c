@@ -278,6 +278,45 @@ test_listen_addresses_parse_and_normalise(void **state)
 }
 
 
+/* The host text of client addresses, with inet_ntop as the oracle. */
+static void
+test_addr_host_text_matches_inet_ntop(void **state)
+{
+    /* 0.0.0.0, 255.255.255.255, one- and two-digit bytes; then a
+     * pseudo-random spread */
+    static const uint32_t  edges[] = { 0, 0xffffffffu, 0x0a00090fu };
+    sl_sockaddr_t          a;
+    char                   want[INET6_ADDRSTRLEN];
+    u_char                 got[SL_ADDR_HOST_LEN];
+    size_t                 n;
+    uint32_t               x;
+    int                    i;
+
+    (void) state;
+    memset(&a, 0, sizeof(a));
+    a.sin.sin_family = AF_INET;
+    for (i = 0, x = 0; i < 20000; i++) {
+        x = i < (int) sl_nelem(edges) ? edges[i]
+                                      : x * 1664525u + 1013904223u;
+        a.sin.sin_addr.s_addr = x;
+        assert_non_null(inet_ntop(AF_INET, &a.sin.sin_addr, want,
+                                  sizeof(want)));
+        n = sl_addr_host_text(&a.sa, got);
+        if (n != strlen(want) || memcmp(got, want, n) != 0) {
+            fail_msg("%s: got \"%.*s\"", want, (int) n, got);
+        }
+    }
+    memset(&a, 0, sizeof(a));
+    a.sin6.sin6_family = AF_INET6;
+    a.sin6.sin6_addr.s6_addr[15] = 1;
+    n = sl_addr_host_text(&a.sa, got);
+    assert_int_equal(n, 3);
+    assert_memory_equal(got, "::1", 3);
+    a.sa.sa_family = AF_UNIX;
+    assert_int_equal(sl_addr_host_text(&a.sa, got), 0);
+}
+
+
 static int
 sl_test_setup(void **state)
 {
@@ -310,6 +349,7 @@ main(void)
         cmocka_unit_test(test_conf_auto_workers_is_cpu_count),
         cmocka_unit_test(test_conf_dump_fills_defaults),
         cmocka_unit_test(test_conf_size_parser),
+        cmocka_unit_test(test_addr_host_text_matches_inet_ntop),
         cmocka_unit_test(test_conf_time_parser),
         cmocka_unit_test(test_conf_missing_file_says_so),
         cmocka_unit_test(test_listen_addresses_parse_and_normalise),
