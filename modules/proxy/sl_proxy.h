@@ -176,6 +176,8 @@ struct sl_proxy_upstream_s {
     sl_uint_t                 nidle;
 };
 
+#define SL_PROXY_SPARES  16     /* response buffers kept for reuse */
+
 struct sl_proxy_worker_s {
     sl_loop_t                *loop;
     sl_log_t                 *log;
@@ -183,6 +185,12 @@ struct sl_proxy_worker_s {
     sl_uint_t                 nups;
     sl_queue_t                free_conns;   /* sl_proxy_conn_t to reuse */
     sl_uint_t                 nfree;
+    /* Response buffers (buffer_size, 16 KiB by default) of finished
+     * requests: as a pool allocation each was a malloc and a free per
+     * request, beyond what glibc keeps at hand for small sizes. */
+    void                     *spare[SL_PROXY_SPARES];
+    size_t                    spare_size[SL_PROXY_SPARES];
+    sl_uint_t                 nspare;
     unsigned                  checker:1;    /* runs the active checks */
 };
 
@@ -235,6 +243,8 @@ struct sl_proxy_ctx_s {
 
     /* The response. */
     sl_buf_t                 *buf;          /* buffer_size */
+    void                     *buf_mem;      /* its memory, the worker's */
+    size_t                    buf_mem_size;
     sl_proxy_parse_t          parse;
     sl_proxy_resp_t           resp;         /* resp.headers is only valid
                                                while the head is handled */

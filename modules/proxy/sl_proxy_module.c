@@ -19,6 +19,9 @@
 static sl_int_t sl_proxy_handler(sl_http_request_t *r);
 static sl_int_t sl_proxy_init_worker(sl_http_worker_t *w, void *main_conf);
 static void sl_proxy_exit_worker(sl_http_worker_t *w, void *main_conf);
+static sl_buf_t *sl_proxy_buf_take(sl_proxy_ctx_t *ctx,
+    sl_proxy_worker_t *pw, size_t size);
+static void sl_proxy_buf_give(sl_proxy_ctx_t *ctx, sl_proxy_worker_t *pw);
 static size_t sl_proxy_module_index(void);
 static sl_int_t sl_proxy_ctx_create(sl_http_request_t *r,
     sl_proxy_ctx_t **out);
@@ -123,6 +126,11 @@ sl_proxy_exit_worker(sl_http_worker_t *w, void *main_conf)
         sl_proxy_upstream_free(&pw->ups[i]);
     }
     sl_proxy_conns_free(pw);
+    while (pw->nspare) {
+        pw->nspare--;
+        sl_mem_unpark(pw->spare[pw->nspare], pw->spare_size[pw->nspare]);
+        free(pw->spare[pw->nspare]);
+    }
     free(pw->ups);
     free(pw);
     w->module_worker[sl_proxy_module_index()] = NULL;
@@ -175,10 +183,9 @@ sl_proxy_ctx_create(sl_http_request_t *r, sl_proxy_ctx_t **out)
                    && !sl_http_has_body(r);
     ctx->tried = sl_palloc(r->pool, sizeof(sl_proxy_peer_t *)
                                     * (size_t) lcf->next_upstream_tries);
-    ctx->buf = sl_buf_create_temp(r->pool, lcf->buffer_size);
     cln = sl_pool_cleanup_add(r->pool, sl_proxy_cleanup, ctx);
+    ctx->buf = cln ? sl_proxy_buf_take(ctx, pw, lcf->buffer_size) : NULL;
     if (ctx->tried == NULL || ctx->buf == NULL
-        || cln == NULL
         || sl_proxy_head_build(r, lcf, ctx->upgrade, &ctx->head) != SL_OK)
     {
         return SL_ERROR;
@@ -196,6 +203,62 @@ sl_proxy_ctx_create(sl_http_request_t *r, sl_proxy_ctx_t **out)
 }
 
 
+/*
+ * The response buffer: a spare of the same size when the worker has one,
+ * else new memory. It goes back to the worker with the request's pool
+ * (sl_proxy_cleanup, registered first), parked: in ASan builds a use after
+ * the request is reported.
+ */
+static sl_buf_t *
+sl_proxy_buf_take(sl_proxy_ctx_t *ctx, sl_proxy_worker_t *pw, size_t size)
+{
+    sl_buf_t   *b;
+    sl_uint_t   i;
+
+    b = sl_buf_calloc(ctx->r->pool);
+    if (b == NULL) {
+        return NULL;
+    }
+    for (i = 0; i < pw->nspare && pw->spare_size[i] != size; i++) {
+        /* buffer_size is per location: sizes may differ */
+    }
+    if (i < pw->nspare) {
+        ctx->buf_mem = pw->spare[i];
+        sl_mem_unpark(ctx->buf_mem, size);
+        pw->nspare--;
+        pw->spare[i] = pw->spare[pw->nspare];
+        pw->spare_size[i] = pw->spare_size[pw->nspare];
+    } else {
+        ctx->buf_mem = malloc(size);
+        if (ctx->buf_mem == NULL) {
+            return NULL;
+        }
+    }
+    ctx->buf_mem_size = size;
+    b->start = ctx->buf_mem;
+    b->pos = b->start;
+    b->last = b->start;
+    b->end = b->start + size;
+    b->temporary = 1;
+    return b;
+}
+
+
+static void
+sl_proxy_buf_give(sl_proxy_ctx_t *ctx, sl_proxy_worker_t *pw)
+{
+    if (pw && pw->nspare < SL_PROXY_SPARES) {
+        sl_mem_park(ctx->buf_mem, ctx->buf_mem_size);
+        pw->spare[pw->nspare] = ctx->buf_mem;
+        pw->spare_size[pw->nspare++] = ctx->buf_mem_size;
+        ctx->buf_mem = NULL;
+        return;
+    }
+    free(ctx->buf_mem);
+    ctx->buf_mem = NULL;
+}
+
+
 /* The request's pool is going: no backend connection may outlive it. */
 static void
 sl_proxy_cleanup(void *data)
@@ -205,6 +268,9 @@ sl_proxy_cleanup(void *data)
     ctx = data;
     if (ctx->pc) {
         sl_proxy_release(ctx, 0);
+    }
+    if (ctx->buf_mem) {
+        sl_proxy_buf_give(ctx, sl_proxy_worker_get());
     }
 }
 

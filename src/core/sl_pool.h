@@ -83,4 +83,18 @@ sl_pool_cleanup_t *sl_pool_cleanup_add(sl_pool_t *pool,
 /* Bytes of memory the pool holds from malloc: for tests and statistics. */
 size_t sl_pool_footprint(const sl_pool_t *pool);
 
+/*
+ * Memory kept for reuse instead of freed is poisoned in ASan builds while
+ * it is parked, so a use after its owner let go is reported as a use after
+ * free would be. Nothing in other builds.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define sl_mem_park(p, n)    ASAN_POISON_MEMORY_REGION(p, n)
+#define sl_mem_unpark(p, n)  ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define sl_mem_park(p, n)    ((void) (p), (void) (n))
+#define sl_mem_unpark(p, n)  ((void) (p), (void) (n))
+#endif
+
 #endif /* SL_POOL_H */

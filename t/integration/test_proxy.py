@@ -525,6 +525,38 @@ class TestFailures(ProxyCase):
         self.assertEqual(c.read_response().status, 502)
 
 
+class TestBufferSize(ProxyCase):
+    """buffer_size per location, with response buffers reused between
+    requests: a location never gets another location's size."""
+    backends = {"b1": ()}
+
+    @classmethod
+    def config(cls):
+        return make_conf(
+            [upstream("app", [cls.be["b1"].addr])],
+            [proxy_loc("/", upstream="app"),
+             proxy_loc("/small/", upstream="app", strip_prefix=True,
+                       buffer_size="1k")])
+
+    def test_each_location_keeps_its_buffer_size(self):
+        # A head of about 1.5 KiB: over 1k, well under the default 16k.
+        # The small location goes first, so the first buffer kept is a
+        # small one (ASan reports a small buffer given to "/").
+        c = self.client()
+        for i in range(6):
+            c.request("GET", "/small/cookies/10")
+            r = c.read_response()
+            self.assertEqual((i, r.status, len(r.all("Set-Cookie"))),
+                             (i, 200, 10))
+            c.request("GET", "/cookies/60")
+            r = c.read_response()
+            self.assertEqual((i, r.status, len(r.all("Set-Cookie"))),
+                             (i, 200, 60))
+            c.request("GET", "/small/cookies/60")
+            self.assertEqual((i, c.read_response().status), (i, 502))
+        self.access_lines(r"GET /small/cookies/60 HTTP/1.1 502 ")
+
+
 class TestBalancing(ProxyCase):
     backends = {"b1": (), "b2": (), "b3": ()}
 
