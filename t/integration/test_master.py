@@ -22,6 +22,13 @@ def is_sluice(pid):
     return sltest.proc_cmdline(pid).startswith("sluice")
 
 
+def signal_if_alive(pid, signo):
+    try:
+        os.kill(pid, signo)
+    except ProcessLookupError:
+        pass
+
+
 def wait_title(pid, title="sluice: worker"):
     """A child shows its parent's title until it sets its own."""
     sltest.wait_for(lambda: sltest.proc_cmdline(pid) == title,
@@ -136,6 +143,22 @@ class Idle(unittest.TestCase):
         # Asleep is not stuck: a signal and a client are still served.
         srv.kill(signal.SIGHUP)
         srv.wait_log(r"reload done")
+        self.assertEqual(sltest.get(srv.port).body, b"one\n")
+
+    def test_sleeping_master_still_kills_a_stuck_old_worker(self):
+        # The only thing left to wake the master is its own deadline:
+        # shutdown_timeout (1 s) plus 5 s of grace after the reload.
+        srv = sltest.start(self, conf(workers=1, top="shutdown_timeout = 1;"))
+        old = srv.wait_workers(1)[0]
+        os.kill(old, signal.SIGSTOP)
+        self.addCleanup(signal_if_alive, old, signal.SIGCONT)
+        t0 = time.monotonic()
+        srv.kill(signal.SIGHUP)
+        srv.wait_log(r"worker %d did not exit in time: killing it" % old,
+                     timeout=9)
+        self.assertGreater(time.monotonic() - t0, 5.5)
+        sltest.wait_for(lambda: sltest.proc_ppid(old) != srv.pid, 3,
+                        msg="the stuck worker reaped")
         self.assertEqual(sltest.get(srv.port).body, b"one\n")
 
 
