@@ -244,7 +244,6 @@ struct sl_proxy_ctx_s {
     /* The response. */
     sl_buf_t                 *buf;          /* buffer_size */
     void                     *buf_mem;      /* its memory, the worker's */
-    size_t                    buf_mem_size;
     sl_proxy_parse_t          parse;
     sl_proxy_resp_t           resp;         /* resp.headers is only valid
                                                while the head is handled */

@@ -234,7 +234,6 @@ sl_proxy_buf_take(sl_proxy_ctx_t *ctx, sl_proxy_worker_t *pw, size_t size)
             return NULL;
         }
     }
-    ctx->buf_mem_size = size;
     b->start = ctx->buf_mem;
     b->pos = b->start;
     b->last = b->start;
@@ -248,9 +247,9 @@ static void
 sl_proxy_buf_give(sl_proxy_ctx_t *ctx, sl_proxy_worker_t *pw)
 {
     if (pw && pw->nspare < SL_PROXY_SPARES) {
-        sl_mem_park(ctx->buf_mem, ctx->buf_mem_size);
+        sl_mem_park(ctx->buf_mem, ctx->lcf->buffer_size);
         pw->spare[pw->nspare] = ctx->buf_mem;
-        pw->spare_size[pw->nspare++] = ctx->buf_mem_size;
+        pw->spare_size[pw->nspare++] = ctx->lcf->buffer_size;
         ctx->buf_mem = NULL;
         return;
     }

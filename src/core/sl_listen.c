@@ -162,18 +162,16 @@ sl_addr_host_text(const struct sockaddr *addr, u_char *buf)
 size_t
 sl_listen_addr_text(const sl_sockaddr_t *addr, char *buf, size_t size)
 {
-    char  host[INET6_ADDRSTRLEN];
-    int   n;
+    u_char     host[SL_ADDR_HOST_LEN];
+    size_t     len;
+    int        v6, n;
+    in_port_t  port;
 
-    if (addr->sa.sa_family == AF_INET6) {
-        (void) inet_ntop(AF_INET6, &addr->sin6.sin6_addr, host, sizeof(host));
-        n = snprintf(buf, size, "[%s]:%u", host,
-                     (unsigned) ntohs(addr->sin6.sin6_port));
-    } else {
-        (void) inet_ntop(AF_INET, &addr->sin.sin_addr, host, sizeof(host));
-        n = snprintf(buf, size, "%s:%u", host,
-                     (unsigned) ntohs(addr->sin.sin_port));
-    }
+    v6 = addr->sa.sa_family == AF_INET6;
+    port = v6 ? addr->sin6.sin6_port : addr->sin.sin_port;
+    len = sl_addr_host_text(&addr->sa, host);
+    n = snprintf(buf, size, v6 ? "[%.*s]:%u" : "%.*s:%u", (int) len,
+                 (const char *) host, (unsigned) ntohs(port));
     return n < 0 ? 0 : sl_min((size_t) n, size - 1);
 }
 

@@ -228,7 +228,7 @@ sl_time_parse_http(const u_char *p, size_t len)
         /* RFC 9110 5.6.7: a two-digit year that would be more than 50
          * years in the future means the most recent past such year. */
         now = time(NULL);
-        (void) gmtime_r(&now, &check);
+        sl_time_gmtime(now, &check);
         year = (check.tm_year + 1900) / 100 * 100 + y2;
         if (year > check.tm_year + 1900 + 50) {
             year -= 100;
@@ -274,9 +274,11 @@ sl_time_parse_http(const u_char *p, size_t len)
     tm.tm_sec = ss;
     t = timegm(&tm);
     /* timegm rolls 30 Feb over into March: such a date is invalid. */
-    if (t == -1 || gmtime_r(&t, &check) == NULL || check.tm_mday != day
-        || check.tm_mon != mon)
-    {
+    if (t == -1) {
+        return -1;
+    }
+    sl_time_gmtime(t, &check);
+    if (check.tm_mday != day || check.tm_mon != mon) {
         return -1;
     }
     return t;
