@@ -47,6 +47,8 @@ static const sl_conf_field_t  sl_cycle_fields[] = {
     { "shutdown_timeout", SL_CONF_TIME,
       offsetof(sl_cycle_t, shutdown_timeout), 0, SL_MSEC(86400), NULL, 0 },
     { "daemon", SL_CONF_BOOL, offsetof(sl_cycle_t, daemon), 0, 0, NULL, 0 },
+    { "io_uring", SL_CONF_BOOL, offsetof(sl_cycle_t, io_uring), 0, 0, NULL,
+      0 },
     { "thread_pool_threads", SL_CONF_INT,
       offsetof(sl_cycle_t, thread_pool_threads), 0, 256, NULL, 0 },
     { "error_log", SL_CONF_CUSTOM, offsetof(sl_cycle_t, error_log_conf), 0,
@@ -96,6 +98,7 @@ sl_cycle_set_defaults(sl_cycle_t *cycle)
     cycle->accept = SL_ACCEPT_CONF_REUSEPORT;
     cycle->shutdown_timeout = SL_MSEC(30);
     cycle->thread_pool_threads = 4;
+    cycle->io_uring = 1;
     sl_str_set(&cycle->error_log_conf.path, "stderr");
     cycle->error_log_conf.level = SL_LOG_NOTICE;
     cycle->error_log.fd = -1;

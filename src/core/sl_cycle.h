@@ -50,6 +50,7 @@ struct sl_cycle_s {
     sl_str_t              pid_file;
     sl_msec_t             shutdown_timeout;
     int                   daemon;
+    int                   io_uring;             /* batch small sends */
     int64_t               thread_pool_threads;
     sl_cycle_log_conf_t   error_log_conf;
 

@@ -3,7 +3,7 @@ libsluice_a_SOURCES += \
 	src/event/sl_event.h src/event/sl_loop.h \
 	src/event/sl_epoll.c src/event/sl_timer.c src/event/sl_posted.c \
 	src/event/sl_wakeup.c src/event/sl_evsignal.c \
-	src/event/sl_conns.c src/event/sl_conns.h \
+	src/event/sl_conns.c src/event/sl_conns.h src/event/sl_batch.c \
 	src/event/sl_accept.c src/event/sl_accept.h \
 	src/event/sl_thread_pool.c src/event/sl_thread_pool.h
 
@@ -15,7 +15,8 @@ sl_event_tests = \
 	t/unit/event/test_thread_pool \
 	t/unit/event/test_accept \
 	t/unit/event/test_accept_emfile \
-	t/unit/event/test_accept_wrap
+	t/unit/event/test_accept_wrap \
+	t/unit/event/test_batch
 check_PROGRAMS += $(sl_event_tests)
 TESTS += $(sl_event_tests)
 EXTRA_DIST += t/unit/event/evtest.h
@@ -48,6 +49,10 @@ t_unit_event_test_accept_wrap_SOURCES = t/unit/event/test_accept_wrap.c t/unit/e
 t_unit_event_test_accept_wrap_CFLAGS = $(SL_TEST_CFLAGS)
 t_unit_event_test_accept_wrap_LDADD = $(SL_TEST_LIBS)
 t_unit_event_test_accept_wrap_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=accept4
+
+t_unit_event_test_batch_SOURCES = t/unit/event/test_batch.c t/unit/event/evtest.h
+t_unit_event_test_batch_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_event_test_batch_LDADD = $(SL_TEST_LIBS)
 
 # Re-arming (del + add) with epoll_ctl and epoll_wait wrapped to count
 # the system calls and see what the kernel still reports.

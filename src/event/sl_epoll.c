@@ -108,6 +108,7 @@ sl_loop_destroy(sl_loop_t *loop)
     if (loop == NULL) {
         return;
     }
+    sl_batch_destroy(loop);
     sl_wakeup_cleanup(loop);
     sl_evsignal_cleanup(loop);
     sl_timer_cleanup(loop);
@@ -169,6 +170,9 @@ sl_loop_del_conn(sl_loop_t *loop, sl_conn_t *c)
 void
 sl_conn_close(sl_loop_t *loop, sl_conn_t *c)
 {
+    if (c->send_queued) {
+        sl_batch_detach(loop, c);
+    }
     sl_timer_del(loop, &c->read);
     sl_timer_del(loop, &c->write);
     sl_event_unpost(&c->read);
@@ -418,6 +422,12 @@ sl_loop_run_once(sl_loop_t *loop)
 {
     int       timeout;
     sl_int_t  rc;
+
+    /* 0. The last iteration's sends, in one system call; completions
+     * of sends that had to wait post their write events. */
+    if (loop->batch) {
+        sl_loop_send_flush(loop);
+    }
 
     /* 1. Nearest timer; no sleep while posted work waits. */
     timeout = sl_timer_timeout(loop);

@@ -8,6 +8,7 @@
  * sl_loop_wakeup() and sl_loop_stop(), which any thread may call.
  *
  * One iteration (sl_loop_run_once):
+ *   0. submit the sends batched by the last iteration (sl_loop_send)
  *   1. compute the epoll_wait timeout from the nearest timer (0 when posted
  *      work is waiting; capped while another worker holds the accept mutex)
  *   2. epoll_wait, then sl_time_update() once
@@ -94,6 +95,10 @@ struct sl_conn_s {
     unsigned              del_pending:1; /* unregistered, and maybe still
                                            in the kernel's set: its
                                            EPOLL_CTL_DEL was deferred */
+    unsigned              send_queued:1; /* sl_loop_send holds bytes of
+                                           it not yet taken by the socket */
+    unsigned              send_wait:1;  /* someone waits for them to go:
+                                           the write event is posted */
 
     union {                             /* the peer; sockaddr_in6-sized */
         struct sockaddr       sa;
@@ -201,6 +206,47 @@ sl_int_t sl_loop_del_conn(sl_loop_t *loop, sl_conn_t *c);
  * are the owner's. Closing a closed connection is a no-op.
  */
 void sl_conn_close(sl_loop_t *loop, sl_conn_t *c);
+
+/*
+ * Send batching. Turns it on for loop: from then on sl_loop_send may take
+ * small sends, which leave together in one io_uring_enter at the start of
+ * the next iteration. Returns SL_OK, SL_DECLINED (logged at notice) when
+ * the kernel refuses io_uring or the build has no liburing, or SL_ERROR
+ * (logged) when memory ran out.
+ */
+sl_int_t sl_loop_batch_enable(sl_loop_t *loop);
+
+/* True once sl_loop_batch_enable succeeded. */
+int sl_loop_batch_enabled(sl_loop_t *loop);
+
+/*
+ * Offers the n buffers of iov for c. Returns their total size when they
+ * were taken (copied: iov's memory is free again, and as with a send to a
+ * socket, the bytes are the kernel's to deliver); SL_AGAIN when an earlier
+ * send of c is still in flight (see sl_conn_send_busy); SL_DECLINED when
+ * the caller must write them itself: no batching, more than 4 KiB, or no
+ * free slot. A send that fails later is logged at info and sets
+ * c->write.error. Use it only for connections that stay open: a close
+ * right after costs a submission of its own.
+ */
+ssize_t sl_loop_send(sl_loop_t *loop, sl_conn_t *c, const struct iovec *iov,
+    int n);
+
+/*
+ * Submits the sends queued so far now, rather than at the start of the
+ * next iteration, and handles the completions there are: for an owner
+ * about to act on a socket outside sl_loop_send (shutdown, say) whose
+ * queued bytes must go first. No-op without batching.
+ */
+void sl_loop_send_flush(sl_loop_t *loop);
+
+/*
+ * True while bytes given to sl_loop_send for c have not all been taken by
+ * the socket; the owner must then not write to c in any other way, nor
+ * shut it down. It waits for the write event instead: it is posted
+ * (ready set) when they are, and write.ready is cleared meanwhile.
+ */
+int sl_conn_send_busy(sl_conn_t *c);
 
 /*
  * Runs one iteration (see the top of this file). Returns SL_OK, or

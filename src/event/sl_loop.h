@@ -33,6 +33,8 @@ typedef struct {
     int                    fd;
 } sl_loop_pending_t;
 
+typedef struct sl_batch_s  sl_batch_t;
+
 typedef struct {
     int                    signo;
     sl_signal_handler_pt   handler;
@@ -70,6 +72,7 @@ struct sl_loop_s {
     unsigned              nsignals;
 
     sl_accept_t          *accept;         /* NULL: this loop accepts none */
+    sl_batch_t           *batch;          /* NULL: sends are not batched */
 };
 
 /* Milliseconds epoll_wait may sleep for the timers: -1 when none. */
@@ -98,5 +101,12 @@ void sl_evsignal_cleanup(sl_loop_t *loop);
  */
 int sl_accept_prepare(sl_accept_t *a, int timeout);
 void sl_accept_release(sl_accept_t *a);
+
+/*
+ * Send batching (sl_batch.c): settle c's send before c is closed; free it
+ * all with the loop. No-ops without a batch.
+ */
+void sl_batch_detach(sl_loop_t *loop, sl_conn_t *c);
+void sl_batch_destroy(sl_loop_t *loop);
 
 #endif /* SL_LOOP_H */

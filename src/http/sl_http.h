@@ -323,6 +323,7 @@ sl_int_t sl_http_cork_take(sl_http_request_t *r);
 sl_int_t sl_http_cork_flush(sl_conn_t *c);
 void sl_http_cork_release(sl_conn_t *c);
 void sl_http_cork_consumed(sl_conn_t *c, size_t n);
+int sl_http_out_in_memory(sl_http_request_t *r, size_t *total);
 
 /* Access log (sl_http_access_log.c). */
 sl_int_t sl_http_access_log_check(const sl_str_t *format, char *err,

@@ -372,6 +372,9 @@ sl_http_body_continue(sl_http_request_t *r)
     sl_err_t    err;
 
     c = r->c;
+    if (c->send_queued) {
+        return SL_OK;   /* a batched response is not all out: no 100 */
+    }
     if (r->hc->cork) {
         if (sl_http_cork_flush(c) == SL_ERROR) {
             (void) sl_http_body_fail(r, 400, 0, "client gone while corked "

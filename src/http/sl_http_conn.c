@@ -466,7 +466,12 @@ sl_http_conn_set_idle(sl_conn_t *c)
 static void
 sl_http_conn_linger(sl_conn_t *c)
 {
-    if (shutdown(c->fd, SHUT_WR) == -1) {
+    /* A batched response goes out before the FIN. If the socket cannot
+     * take it even now, the client has not read for a while: close. */
+    if (c->send_queued) {
+        sl_loop_send_flush(sl_http_worker->loop);
+    }
+    if (c->send_queued || shutdown(c->fd, SHUT_WR) == -1) {
         sl_http_conn_close(c);
         return;
     }

@@ -18,7 +18,7 @@
 
 static sl_buf_t *sl_http_cork_get(sl_conn_t *c);
 static void sl_http_cork_write_handler(sl_event_t *ev);
-static int sl_http_cork_fits(sl_http_request_t *r, size_t *total);
+static sl_int_t sl_http_cork_wait(sl_conn_t *c);
 
 
 static sl_buf_t *
@@ -80,9 +80,12 @@ sl_http_cork_release(sl_conn_t *c)
 }
 
 
-/* True when r's whole response is in memory, queued, and fits the cork. */
-static int
-sl_http_cork_fits(sl_http_request_t *r, size_t *total)
+/*
+ * True when the rest of r's response is all queued in memory (its last
+ * buffer included); *total is its size.
+ */
+int
+sl_http_out_in_memory(sl_http_request_t *r, size_t *total)
 {
     sl_chain_t  *cl;
     size_t       n;
@@ -98,7 +101,7 @@ sl_http_cork_fits(sl_http_request_t *r, size_t *total)
         last |= cl->buf->last_buf;
     }
     *total = n;
-    return last && n <= SL_HTTP_CORK_SIZE;
+    return last;
 }
 
 
@@ -121,7 +124,7 @@ sl_http_cork_take(sl_http_request_t *r)
     if (!r->keepalive || r->body_pos == NULL || c->buffer == NULL
         || r->body_pos >= c->buffer->last
         || (sl_http_has_body(r) && !r->body_done)
-        || !sl_http_cork_fits(r, &total))
+        || !sl_http_out_in_memory(r, &total) || total > SL_HTTP_CORK_SIZE)
     {
         return SL_DECLINED;
     }
@@ -174,6 +177,9 @@ sl_http_cork_flush(sl_conn_t *c)
     hc = c->data;
     b = hc->cork;
     while (b && b->pos < b->last) {
+        if (sl_conn_send_busy(c)) {
+            return sl_http_cork_wait(c);   /* a batched send goes first */
+        }
         n = send(c->fd, b->pos, (size_t) (b->last - b->pos), 0);
         if (n > 0) {
             sl_http_cork_consumed(c, (size_t) n);
@@ -183,16 +189,24 @@ sl_http_cork_flush(sl_conn_t *c)
         err = errno;
         if (n == -1 && (err == EAGAIN || err == EINTR)) {
             c->write.ready = 0;
-            c->write.handler = sl_http_cork_write_handler;
-            (void) sl_timer_add(sl_http_worker->loop, &c->write,
-                                sl_http_worker->main->send_timeout);
-            return SL_AGAIN;
+            return sl_http_cork_wait(c);
         }
         sl_http_conn_error(SL_LOG_INFO, c, err, "send() failed");
         return SL_ERROR;
     }
     sl_http_cork_release(c);
     return SL_OK;
+}
+
+
+/* The write event goes on with the cork, under send_timeout. */
+static sl_int_t
+sl_http_cork_wait(sl_conn_t *c)
+{
+    c->write.handler = sl_http_cork_write_handler;
+    (void) sl_timer_add(sl_http_worker->loop, &c->write,
+                        sl_http_worker->main->send_timeout);
+    return SL_AGAIN;
 }
 
 

@@ -44,6 +44,9 @@ static u_char *sl_http_header_line(u_char *p, const char *name,
 static size_t sl_http_header_size(sl_http_request_t *r);
 static sl_int_t sl_http_output_chunked(sl_http_request_t *r,
     sl_chain_t **in);
+static sl_int_t sl_http_output_batch(sl_http_request_t *r);
+static int sl_http_out_iov(sl_chain_t *cl, struct iovec *iov, int n,
+    sl_chain_t **rest);
 static ssize_t sl_http_writev(sl_conn_t *c, sl_chain_t *cl);
 static ssize_t sl_http_sendfile(sl_conn_t *c, sl_buf_t *b);
 static ssize_t sl_http_send_iov(sl_conn_t *c, struct iovec *iov, int n,
@@ -359,6 +362,9 @@ sl_http_output_flush(sl_http_request_t *r)
     if (r->out && sl_http_cork_take(r) == SL_OK) {
         return SL_OK;   /* goes out with a later response */
     }
+    if (r->out && sl_http_output_batch(r) == SL_OK) {
+        r->out = NULL;  /* goes out with the loop's next batch */
+    }
     while (r->out) {
         cl = r->out;
         if (cl->buf->last_buf) {
@@ -368,7 +374,9 @@ sl_http_output_flush(sl_http_request_t *r)
             r->out = cl->next;
             continue;
         }
-        if (cl->buf->in_file && r->hc->cork) {
+        if (sl_conn_send_busy(c)) {
+            n = SL_AGAIN;   /* a batched send of c goes first */
+        } else if (cl->buf->in_file && r->hc->cork) {
             n = sl_http_cork_flush(c);   /* corked bytes go first */
             n = n == SL_OK ? sl_http_sendfile(c, cl->buf) : n;
         } else {
@@ -396,6 +404,65 @@ sl_http_output_flush(sl_http_request_t *r)
         sl_timer_del(w->loop, &c->write);
     }
     return SL_OK;
+}
+
+
+/*
+ * A whole response in memory, on a connection that stays open and has no
+ * corked bytes to send before it, is handed to the loop's send batch
+ * (sl_loop_send): it leaves with the other connections' responses in one
+ * system call. Returns SL_OK when taken (the buffers are spent), else
+ * SL_DECLINED or SL_AGAIN, and the caller writes as usual (or waits).
+ */
+static sl_int_t
+sl_http_output_batch(sl_http_request_t *r)
+{
+    struct iovec   iov[SL_HTTP_IOV_MAX];
+    sl_chain_t    *cl, *rest;
+    size_t         total;
+    ssize_t        sent;
+    int            n;
+
+    if (!r->keepalive || (r->hc->cork && r->hc->cork->last > r->hc->cork->pos)
+        || !sl_http_out_in_memory(r, &total))
+    {
+        return SL_DECLINED;
+    }
+    n = sl_http_out_iov(r->out, iov, 0, &rest);
+    if (rest != NULL || n == 0) {
+        return SL_DECLINED;
+    }
+    sent = sl_loop_send(sl_http_worker->loop, r->c, iov, n);
+    if (sent < 0) {
+        return sent;
+    }
+    for (cl = r->out; cl; cl = cl->next) {
+        r->last_sent |= cl->buf->last_buf;
+        cl->buf->pos = cl->buf->last;
+    }
+    r->bytes_sent += sent;
+    return SL_OK;
+}
+
+
+/*
+ * Fills iov from slot n on with the memory buffers at the chain's head;
+ * *rest is the first link not taken (a file buffer, or one past the
+ * array), NULL when the chain is spent. Returns the slots used.
+ */
+static int
+sl_http_out_iov(sl_chain_t *cl, struct iovec *iov, int n, sl_chain_t **rest)
+{
+    for (; cl && n < SL_HTTP_IOV_MAX && !cl->buf->in_file; cl = cl->next) {
+        if (cl->buf->last == cl->buf->pos) {
+            continue;
+        }
+        iov[n].iov_base = cl->buf->pos;
+        iov[n].iov_len = (size_t) (cl->buf->last - cl->buf->pos);
+        n++;
+    }
+    *rest = cl;
+    return n;
 }
 
 
@@ -446,14 +513,7 @@ sl_http_writev(sl_conn_t *c, sl_chain_t *cl)
         iov[n].iov_len = corked;
         n++;
     }
-    for (; cl && n < SL_HTTP_IOV_MAX && !cl->buf->in_file; cl = cl->next) {
-        if (cl->buf->last == cl->buf->pos) {
-            continue;
-        }
-        iov[n].iov_base = cl->buf->pos;
-        iov[n].iov_len = (size_t) (cl->buf->last - cl->buf->pos);
-        n++;
-    }
+    n = sl_http_out_iov(cl, iov, n, &cl);
     if (n == 0) {
         return 0;
     }

@@ -90,7 +90,9 @@ sl_http_worker_init(sl_http_worker_t *w, sl_cycle_t *cycle)
     sl_queue_init(&w->free_buffers);
     sl_queue_init(&w->free_corks);
     w->loop = sl_loop_create(512, &cycle->log);
-    if (w->loop == NULL) {
+    if (w->loop == NULL
+        || (cycle->io_uring && sl_loop_batch_enable(w->loop) == SL_ERROR))
+    {
         return SL_ERROR;
     }
     for (i = 0; i < sl_nelem(sigs); i++) {

@@ -4,10 +4,11 @@ EXTRA_DIST += t/integration/test_layers.py
 # The shared harness (imported by the tests, not run itself), then the CLI,
 # the process model, sd_notify and the HTTP engine over raw sockets.
 TESTS += t/integration/test_cli.py t/integration/test_master.py \
-	t/integration/test_notify.py t/integration/test_http_engine.py
+	t/integration/test_notify.py t/integration/test_http_engine.py \
+	t/integration/test_send_batch.py
 EXTRA_DIST += t/integration/sltest.py t/integration/test_cli.py \
 	t/integration/test_master.py t/integration/test_notify.py \
-	t/integration/test_http_engine.py
+	t/integration/test_http_engine.py t/integration/test_send_batch.py
 # Accept strategies: both workers share the clients, none is refused.
 TESTS += t/integration/test_accept.py
 EXTRA_DIST += t/integration/test_accept.py
