@@ -33,7 +33,6 @@
 #include <sys/eventfd.h>
 
 #define SL_BATCH_SLOTS       64
-#define SL_BATCH_SLOT_SIZE   4096                   /* larger: written */
 #define SL_BATCH_RING        (SL_BATCH_SLOTS * 2)   /* room for cancels */
 #define SL_BATCH_CANCEL      ((uint64_t) 1)         /* a cancel's user_data */
 
@@ -45,7 +44,7 @@ struct sl_batch_slot_s {
     size_t             len;
     size_t             off;         /* sent so far */
     int                fd;
-    u_char             data[SL_BATCH_SLOT_SIZE];
+    u_char             data[SL_LOOP_SEND_MAX];
 };
 
 struct sl_batch_s {
@@ -183,7 +182,7 @@ sl_loop_send(sl_loop_t *loop, sl_conn_t *c, const struct iovec *iov, int n)
     for (len = 0, i = 0; i < n; i++) {
         len += iov[i].iov_len;
     }
-    if (len == 0 || len > SL_BATCH_SLOT_SIZE) {
+    if (len == 0 || len > SL_LOOP_SEND_MAX) {
         return SL_DECLINED;
     }
     if (b->free == NULL) {

@@ -423,8 +423,9 @@ sl_http_output_batch(sl_http_request_t *r)
     ssize_t        sent;
     int            n;
 
-    if (!r->keepalive || (r->hc->cork && r->hc->cork->last > r->hc->cork->pos)
-        || !sl_http_out_in_memory(r, &total))
+    if (!r->keepalive || !sl_loop_batch_enabled(sl_http_worker->loop)
+        || (r->hc->cork && r->hc->cork->last > r->hc->cork->pos)
+        || !sl_http_out_in_memory(r, &total) || total > SL_LOOP_SEND_MAX)
     {
         return SL_DECLINED;
     }
