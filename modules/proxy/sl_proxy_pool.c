@@ -178,7 +178,11 @@ sl_proxy_pool_put(sl_proxy_worker_t *pw, sl_proxy_conn_t *pc)
     sl_msec_t             timeout;
 
     up = pc->peer->up;
-    if (up->conf->keepalive == 0 || pc->c.read.eof || pc->c.read.error) {
+    /* A request still in the send batch: the backend answered without
+     * reading all of it, so the connection's state is unknown. */
+    if (up->conf->keepalive == 0 || pc->c.read.eof || pc->c.read.error
+        || pc->c.write.error || pc->c.send_queued)
+    {
         sl_proxy_conn_close(pw, pc);
         return;
     }

@@ -7,6 +7,10 @@
  * body is forwarded as it is; a chunked one is re-framed, one chunk per
  * read, so the buffer holds exactly the bytes the backend gets.
  *
+ * A request that fits the loop's send batch (SL_LOOP_SEND_MAX) is copied
+ * there and leaves with the iteration's other sends; while it is in
+ * flight, further writes to the backend wait (sl_conn_send_busy).
+ *
  * Replay: while the whole body still sits in the buffer from its first
  * byte, a retry can send it again. Once the buffer wraps, the first bytes
  * are gone and the request can no longer be retried.
@@ -234,7 +238,8 @@ sl_proxy_send_frame(sl_proxy_ctx_t *ctx, size_t room)
 
 
 /*
- * One writev of what is pending (head rest, body bytes). Returns SL_OK
+ * One write of what is pending (head rest, body bytes): into the loop's
+ * send batch when it fits, else a writev. Returns SL_OK
  * when it all went, SL_AGAIN when the socket is full (the write event
  * continues under send_timeout), SL_ERROR when the try failed (handled).
  */
@@ -260,7 +265,14 @@ sl_proxy_send_write(sl_proxy_ctx_t *ctx)
     }
     total = sl_proxy_send_pending(ctx);
     ctx->action = "sending the request to upstream";
-    n = writev(pc->c.fd, iov, cnt);
+    /* Batched, the backend is woken once per burst of requests. */
+    n = sl_loop_send(ctx->up->worker->loop, &pc->c, iov, cnt);
+    if (n == SL_DECLINED) {
+        n = writev(pc->c.fd, iov, cnt);
+    } else if (n == SL_AGAIN) {
+        errno = EAGAIN;   /* a batched send of this request is in flight */
+        n = -1;
+    }
     if (n == -1) {
         if (errno == EAGAIN || errno == EINTR) {
             pc->c.write.ready = 0;

@@ -157,6 +157,9 @@ sl_proxy_tunnel_move(sl_proxy_dir_t *d, int *moved)
     b = d->buf;
     for (;;) {
         if (b->pos < b->last) {
+            if (sl_conn_send_busy(d->dst)) {
+                return SL_OK;   /* its batched send (the 101) goes first */
+            }
             n = send(d->dst->fd, b->pos, (size_t) (b->last - b->pos),
                      MSG_NOSIGNAL);
             if (n == -1) {

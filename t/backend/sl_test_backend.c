@@ -28,6 +28,8 @@
  *   /sethealth/N       sets /health's status
  *   /count             JSON: connections accepted, requests served
  *   /ws                WebSocket: 101, then echoes each frame
+ *   /ws/greet          the same, with a text frame "hi" sent in the same
+ *                      write as the 101
  *   /upload            reads the body; JSON: its length and FNV-1a hash
  *   /early             413 before reading the body, then reads and drops
  *                      what comes for a second and closes
@@ -671,9 +673,10 @@ be_take_all(be_conn_t *bc, unsigned char *out, size_t n)
 }
 
 
-/* The WebSocket handshake, then echo frames until a close frame or EOF. */
+/* The WebSocket handshake, then echo frames until a close frame or EOF;
+ * greet: a first frame leaves with the 101, in the same segment. */
 static int
-be_ws(be_conn_t *bc)
+be_ws(be_conn_t *bc, int greet)
 {
     static const char  guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
     unsigned char      digest[20], hdr[14], mask[4], *payload;
@@ -693,7 +696,8 @@ be_ws(be_conn_t *bc)
     snprintf(extra, sizeof(extra), "Upgrade: websocket\r\nConnection: Upgrade"
              "\r\nSec-WebSocket-Accept: %s\r\n", accept);
     if (be_printf(bc->fd, "HTTP/1.1 101 Switching Protocols\r\nX-Backend: "
-                  "%s\r\n%s\r\n", be_id, extra) != 0)
+                  "%s\r\n%s\r\n%s", be_id, extra,
+                  greet ? "\x81\x02hi" : "") != 0)
     {
         return -1;
     }
@@ -920,8 +924,8 @@ be_answer(be_conn_t *bc, const char *body, size_t blen)
         }
         return be_write_all(bc->fd, out, (size_t) n);
     }
-    if (strcmp(t, "/ws") == 0) {
-        return be_ws(bc);
+    if (strcmp(t, "/ws") == 0 || strcmp(t, "/ws/greet") == 0) {
+        return be_ws(bc, t[3] == '/');
     }
     if (strcmp(t, "/upload") == 0) {
         return be_upload(bc, body, blen);
@@ -982,7 +986,9 @@ be_conn_main(void *arg)
             be_early(bc);
             break;
         }
-        if (strcmp(bc->target, "/ws") != 0) {
+        if (strcmp(bc->target, "/ws") != 0
+            && strcmp(bc->target, "/ws/greet") != 0)
+        {
             body = be_read_body(bc, &blen);
             if (body == NULL) {
                 break;
