@@ -9,6 +9,9 @@ TESTS += t/integration/test_cli.py t/integration/test_master.py \
 EXTRA_DIST += t/integration/sltest.py t/integration/test_cli.py \
 	t/integration/test_master.py t/integration/test_notify.py \
 	t/integration/test_http_engine.py t/integration/test_send_batch.py
+# The benchmark suite's own parts: bench.py's selftest and canned.
+TESTS += t/integration/test_bench_tools.py
+EXTRA_DIST += t/integration/test_bench_tools.py
 # Accept strategies: both workers share the clients, none is refused.
 TESTS += t/integration/test_accept.py
 EXTRA_DIST += t/integration/test_accept.py
