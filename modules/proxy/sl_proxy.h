@@ -262,8 +262,8 @@ struct sl_proxy_ctx_s {
     /* Tries. */
     sl_uint_t                 tries;
     sl_proxy_peer_t         **tried;
+    sl_http_upstream_try_t   *try_log;      /* status, time: one per try */
     sl_msec_t                 try_start;
-    sl_msec_t                 upstream_time;
     u_char                   *addrs;        /* "a, b" for $upstream_addr */
     size_t                    addrs_len;
     sl_proxy_fail_e           last_fail;

@@ -183,9 +183,11 @@ sl_proxy_ctx_create(sl_http_request_t *r, sl_proxy_ctx_t **out)
                    && !sl_http_has_body(r);
     ctx->tried = sl_palloc(r->pool, sizeof(sl_proxy_peer_t *)
                                     * (size_t) lcf->next_upstream_tries);
+    ctx->try_log = sl_pcalloc(r->pool, sizeof(sl_http_upstream_try_t)
+                                       * (size_t) lcf->next_upstream_tries);
     cln = sl_pool_cleanup_add(r->pool, sl_proxy_cleanup, ctx);
     ctx->buf = cln ? sl_proxy_buf_take(ctx, pw, lcf->buffer_size) : NULL;
-    if (ctx->tried == NULL || ctx->buf == NULL
+    if (ctx->tried == NULL || ctx->try_log == NULL || ctx->buf == NULL
         || sl_proxy_head_build(r, lcf, ctx->upgrade, &ctx->head) != SL_OK)
     {
         return SL_ERROR;
@@ -455,6 +457,12 @@ sl_proxy_fail(sl_proxy_ctx_t *ctx, sl_proxy_fail_e how, sl_err_t err,
         sl_proxy_try_conn(ctx, 0);
         return;
     }
+    /* The try ends without an answer: logged as the one it leads to. (A
+     * stale kept connection retried above is not a try of its own.) */
+    if (ctx->tries && ctx->try_log[ctx->tries - 1].status == 0) {
+        ctx->try_log[ctx->tries - 1].status =
+            how == SL_PROXY_FAIL_TIMEOUT ? 504 : 502;
+    }
     if (!stale) {
         sl_proxy_peer_failed(peer, sl_current_msec);
     } else {
@@ -489,7 +497,7 @@ sl_proxy_release(sl_proxy_ctx_t *ctx, int keep)
     pw = ctx->up->worker;
     ctx->pc = NULL;
     ctx->peer->active--;
-    ctx->upstream_time += sl_current_msec - ctx->try_start;
+    ctx->try_log[ctx->tries - 1].time += sl_current_msec - ctx->try_start;
     if (keep) {
         pc->requests++;
         sl_proxy_pool_put(pw, pc);
@@ -512,10 +520,8 @@ sl_proxy_finish(sl_proxy_ctx_t *ctx, sl_int_t rc)
     sl_proxy_release(ctx, 0);
     if (ctx->addrs) {
         r->upstream_addr = (const char *) ctx->addrs;
-        r->upstream_time = ctx->upstream_time;
-        if (r->upstream_status == 0 && rc >= 500) {
-            r->upstream_status = (int) rc;
-        }
+        r->upstream_tries = ctx->try_log;
+        r->nupstream_tries = ctx->tries;
     }
     r->read_handler = NULL;
     r->write_handler = NULL;

@@ -193,7 +193,7 @@ sl_proxy_head_parsed(sl_proxy_ctx_t *ctx, size_t len)
         return SL_OK;
     }
     sl_proxy_peer_ok(ctx->peer);
-    ctx->r->upstream_status = status;
+    ctx->try_log[ctx->tries - 1].status = status;
     b->pos += len;
     if (status == 101) {
         sl_proxy_upgrade(ctx);

@@ -155,6 +155,13 @@ typedef struct {
     sl_str_t                 value;
 } sl_http_out_header_t;
 
+/* One backend tried for a request, for $upstream_status and
+ * $upstream_response_time. */
+typedef struct {
+    int                      status;       /* 0: no answer came */
+    sl_msec_t                time;         /* spent with the backend */
+} sl_http_upstream_try_t;
+
 struct sl_http_request_s {
     sl_conn_t               *c;
     sl_http_conn_t          *hc;
@@ -199,8 +206,8 @@ struct sl_http_request_s {
     sl_http_event_pt         write_handler; /* module: output drained */
     void                    *ctx;          /* the content module's */
     const char              *upstream_addr;   /* for the access log */
-    int                      upstream_status;
-    sl_msec_t                upstream_time;
+    sl_http_upstream_try_t  *upstream_tries;  /*   one per address in */
+    sl_uint_t                nupstream_tries; /*   upstream_addr */
 
     unsigned                 header_only:1;    /* HEAD, 204, 304 */
     unsigned                 header_sent:1;

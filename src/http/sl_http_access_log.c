@@ -163,6 +163,8 @@ static void sl_http_al_put_escaped(sl_http_al_out_t *o, const sl_str_t *s);
 static void sl_http_al_put_uint(sl_http_al_out_t *o, uint64_t v);
 static void sl_http_al_put_status(sl_http_al_out_t *o, int status);
 static void sl_http_al_put_msec(sl_http_al_out_t *o, sl_msec_t ms);
+static void sl_http_al_put_tries(sl_http_al_out_t *o, sl_http_request_t *r,
+    int statuses);
 static void sl_http_al_put_addr(sl_http_al_out_t *o, sl_conn_t *c);
 static void sl_http_al_put_iso8601(sl_http_access_log_t *al,
     sl_http_al_out_t *o);
@@ -620,18 +622,8 @@ sl_http_al_op_response(sl_http_request_t *r, const sl_http_al_op_t *op,
         sl_http_al_put_escaped(o, &s);
         break;
     case SL_HTTP_AL_UPSTREAM_STATUS:
-        if (r->upstream_status <= 0) {
-            sl_http_al_put(o, "-", 1);
-            break;
-        }
-        sl_http_al_put_uint(o, (uint64_t) r->upstream_status);
-        break;
     case SL_HTTP_AL_UPSTREAM_RESPONSE_TIME:
-        if (r->upstream_addr == NULL) {
-            sl_http_al_put(o, "-", 1);
-            break;
-        }
-        sl_http_al_put_msec(o, r->upstream_time);
+        sl_http_al_put_tries(o, r, op->var == SL_HTTP_AL_UPSTREAM_STATUS);
         break;
     case SL_HTTP_AL_CONNECTION:
         sl_http_al_put_uint(o, r->c->number);
@@ -747,6 +739,38 @@ sl_http_al_put_msec(sl_http_al_out_t *o, sl_msec_t ms)
     frac[2] = (u_char) ('0' + ms % 100 / 10);
     frac[3] = (u_char) ('0' + ms % 10);
     sl_http_al_put(o, frac, 4);
+}
+
+
+/*
+ * Each backend try's status (statuses) or time, separated by ", " like
+ * the addresses of $upstream_addr; "-" for a try that got no answer, or
+ * when none was made.
+ */
+static void
+sl_http_al_put_tries(sl_http_al_out_t *o, sl_http_request_t *r,
+    int statuses)
+{
+    sl_http_upstream_try_t  *t;
+    sl_uint_t                i;
+
+    if (r->nupstream_tries == 0) {
+        sl_http_al_put(o, "-", 1);
+        return;
+    }
+    for (i = 0; i < r->nupstream_tries; i++) {
+        t = &r->upstream_tries[i];
+        if (i > 0) {
+            sl_http_al_put(o, ", ", 2);
+        }
+        if (!statuses) {
+            sl_http_al_put_msec(o, t->time);
+        } else if (t->status > 0) {
+            sl_http_al_put_uint(o, (uint64_t) t->status);
+        } else {
+            sl_http_al_put(o, "-", 1);
+        }
+    }
 }
 
 

@@ -444,6 +444,8 @@ class TestFailures(ProxyCase):
         self.assertEqual(r.status, 504)
         self.assertLess(time.monotonic() - t0, 2)
         self.srv.wait_log(r"connect\(\) timed out .*%s" % re.escape(self.hole))
+        self.access_lines(r"GET /hole/x HTTP/1.1 504 \[%s\] 504 \d+\.\d{3}$"
+                          % re.escape(self.hole))
 
     def test_next_server_after_refused(self):
         r = self.get("/failover/echo/f")
@@ -454,7 +456,9 @@ class TestFailures(ProxyCase):
         c.request("POST", "/failover/echo", body="data")
         d = echo(c.read_response())
         self.assertEqual((d["id"], d["body"]), ("b1", "data"))
-        self.access_lines(r"POST /failover/echo HTTP/1.1 200 \[%s, %s\] 200"
+        # Each try has its status and time, in the order of the addresses.
+        self.access_lines(r"POST /failover/echo HTTP/1.1 200 \[%s, %s\] "
+                          r"502, 200 \d+\.\d{3}, \d+\.\d{3}$"
                           % (re.escape(self.dead),
                              re.escape(self.be["b1"].addr)))
         self.assertEqual(self.get("/notries/echo").status, 502)

@@ -336,7 +336,9 @@ test_common_line_is_exact(void **state)
 static void
 test_custom_format_prints_every_variable(void **state)
 {
-    fx_t  *fx;
+    /* A try answered 502, then one that got no answer (a client gone). */
+    sl_http_upstream_try_t  tries[2] = { { 502, 12345 }, { 0, 7 } };
+    fx_t                   *fx;
 
     fx = *state;
     fx->r.head.method_name.len = 3;
@@ -346,9 +348,9 @@ test_custom_format_prints_every_variable(void **state)
     sl_str_set(&fx->r.host, "www.example.test");
     fx_header(fx, "host", "www.example.test:8080", 21);
     fx_header(fx, "X-Forwarded-For", "127.0.0.9", 9);
-    fx->r.upstream_addr = "127.0.0.1:9000";
-    fx->r.upstream_status = 502;
-    fx->r.upstream_time = 12345;
+    fx->r.upstream_addr = "127.0.0.1:9000, 127.0.0.1:9001";
+    fx->r.upstream_tries = tries;
+    fx->r.nupstream_tries = 2;
     fx->r.start_msec = 500;
     sl_current_msec = 2003;
     assert_string_equal(fx_line(fx,
@@ -361,8 +363,8 @@ test_custom_format_prints_every_variable(void **state)
         "127.0.0.5|-|" TIME_LOCAL "|" TIME_ISO "|GET /index.html HTTP/1.1|"
         "GET|/index.html|/decoded|HTTP/1.1|200|"
         "1234|1384|1.503|www.example.test:8080|www.example.test|"
-        "127.0.0.9|127.0.0.1:9000|502|"
-        "12.345|42|3|.|"
+        "127.0.0.9|127.0.0.1:9000, 127.0.0.1:9001|502, -|"
+        "12.345, 0.007|42|3|.|"
         "www.example.test|200s\n");
 }
 
