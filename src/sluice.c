@@ -208,6 +208,14 @@ sl_cli_test(const char *path, int dump)
                        path);
         return SL_EXIT_CONFIG;
     }
+    /* As nginx -t does, find a log that could not be opened now, not at
+     * start; unlike it, without creating any. */
+    if (sl_cycle_files_check(cycle, sl_log_default) != SL_OK) {
+        sl_cycle_destroy(cycle);
+        (void) fprintf(stderr, "sluice: configuration file %s test failed\n",
+                       path);
+        return SL_EXIT_CONFIG;
+    }
     sl_cycle_destroy(cycle);
     (void) fprintf(stderr, "sluice: configuration file %s test is successful\n",
                    path);

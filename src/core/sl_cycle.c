@@ -21,6 +21,8 @@ static sl_int_t sl_cycle_parse_error_log(sl_conf_t *cf, sl_conf_node_t *n,
 static sl_int_t sl_cycle_parse(sl_conf_t *cf, sl_cycle_t *cycle);
 static sl_int_t sl_cycle_parse_blocks(sl_conf_t *cf, sl_cycle_t *cycle);
 static void sl_cycle_set_defaults(sl_cycle_t *cycle);
+static sl_int_t sl_cycle_file_check(const sl_str_t *path, const char *what,
+    sl_log_t *log);
 
 static const char *const  sl_cycle_accept_names[] = {
     "reuseport", "mutex", NULL
@@ -323,6 +325,60 @@ sl_cycle_open_logs(sl_cycle_t *cycle, sl_log_t *fallback)
     cycle->log.file = &cycle->error_log;
     cycle->log.level = (sl_uint_t) cycle->error_log_conf.level;
     return SL_OK;
+}
+
+
+sl_int_t
+sl_cycle_files_check(sl_cycle_t *cycle, sl_log_t *log)
+{
+    sl_uint_t  i;
+
+    if (!sl_str_eq(&cycle->error_log_conf.path, "stderr")
+        && sl_cycle_file_check(&cycle->error_log_conf.path, "error log",
+                               log) != SL_OK)
+    {
+        return SL_ERROR;
+    }
+    for (i = 0; i < cycle->nfiles; i++) {
+        if (sl_cycle_file_check(&cycle->files[i], "log", log) != SL_OK) {
+            return SL_ERROR;
+        }
+    }
+    return SL_OK;
+}
+
+
+/* One path of sl_cycle_files_check; what names it in the message. */
+static sl_int_t
+sl_cycle_file_check(const sl_str_t *path, const char *what, sl_log_t *log)
+{
+    char      dir[PATH_MAX];
+    char     *slash;
+    sl_err_t  err;
+
+    if (access((const char *) path->data, W_OK) == 0) {
+        return SL_OK;
+    }
+    err = errno;
+    if (err == ENOENT && path->len < sizeof(dir)) {
+        memcpy(dir, path->data, path->len + 1);
+        slash = strrchr(dir, '/');
+        if (slash == dir) {
+            slash[1] = '\0';
+        } else if (slash) {
+            *slash = '\0';
+        } else {
+            dir[0] = '.';
+            dir[1] = '\0';
+        }
+        if (access(dir, W_OK | X_OK) == 0) {
+            return SL_OK;   /* it would be created */
+        }
+        err = errno;
+    }
+    sl_log_error(SL_LOG_EMERG, log, err, "cannot open %s \"%s\" for "
+                 "writing", what, path->data);
+    return SL_ERROR;
 }
 
 

@@ -108,6 +108,14 @@ sl_int_t sl_cycle_file_add(sl_cycle_t *cycle, const sl_str_t *path);
 sl_int_t sl_cycle_files_prepare(sl_cycle_t *cycle, sl_log_t *log,
     sl_uint_t level);
 
+/*
+ * For `sluice -t`: whether the error log and the registered files could
+ * be opened for writing, without creating or touching any (a file that
+ * exists must be writable, else its directory must be). Returns SL_OK, or
+ * SL_ERROR logged at emerg to log for the first that could not.
+ */
+sl_int_t sl_cycle_files_check(sl_cycle_t *cycle, sl_log_t *log);
+
 /* Closes the cycle's files and frees its pool (sockets: sl_listen). */
 void sl_cycle_destroy(sl_cycle_t *cycle);
 

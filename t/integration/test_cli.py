@@ -110,6 +110,27 @@ class CheckConfig(unittest.TestCase):
         # -t validates only: no pid file, no log, no socket.
         self.assertEqual(sorted(os.listdir(self.dir)), ["sluice.conf"])
 
+    def test_logs_that_cannot_be_opened_fail_the_check(self):
+        # As with nginx -t, but nothing is created to find out.
+        for what, text, shown in (
+                ("error log", GOOD.replace('"error.log"', '"nodir/e.log"'),
+                 os.path.join(self.dir, "nodir", "e.log")),
+                ("log", GOOD.replace("http = {", 'http = {\n    access_log = '
+                                     '{ path = "nodir/a.log"; };'),
+                 os.path.join(self.dir, "nodir", "a.log")),
+                ("log", GOOD.replace("http = {", 'http = {\n    access_log = '
+                                     '{ path = "sluice.conf/a.log"; };'),
+                 os.path.join(self.dir, "sluice.conf", "a.log"))):
+            with self.subTest(shown):
+                path = self.write(text)
+                r = sltest.run(["-t", "-c", path])
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertIn('cannot open %s "%s" for writing (' % (
+                    what, shown), r.stderr)
+                self.assertIn("test failed", r.stderr)
+                self.assertEqual(sorted(os.listdir(self.dir)),
+                                 ["sluice.conf"])
+
     def test_bad_configs_name_file_line_and_key(self):
         for name, text, line, key, msg in BAD:
             with self.subTest(name):
