@@ -546,6 +546,11 @@ sl_http_body_discard_run(sl_http_request_t *r)
             return n == SL_AGAIN ? SL_AGAIN : SL_ERROR;
         }
     }
+    if (r->body_done) {
+        /* The slice ended with the body: nothing is left to resume, and
+         * the read handler ignores a request whose body is done. */
+        return SL_OK;
+    }
     r->c->read.handler = sl_http_body_read_handler;
     sl_event_post(sl_http_worker->loop, &r->c->read, SL_POSTED_NORMAL);
     return SL_AGAIN;

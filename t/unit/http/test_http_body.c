@@ -896,6 +896,73 @@ test_no_100_continue_when_body_bytes_came(void **state)
 }
 
 
+/*
+ * A response of the connection still in the loop's send batch: a 100 now
+ * would overtake it, so none is sent (the client goes on after its own
+ * timeout), and the client gets the batched bytes alone.
+ */
+static void
+test_no_100_continue_behind_a_batched_send(void **state)
+{
+    fx_t          *fx;
+    u_char         buf[64];
+    struct iovec   iov;
+
+    fx = *state;
+    if (sl_loop_batch_enable(fx->loop) != SL_OK) {
+        skip();
+    }
+    fx_request(fx, 4, "", 0);
+    fx->r->head.expect_continue = 1;
+    iov.iov_base = "earlier";
+    iov.iov_len = 7;
+    assert_int_equal(sl_loop_send(fx->loop, fx->c, &iov, 1), 7);
+    assert_int_equal(sl_http_body_read(fx->r, buf, sizeof(buf)), SL_AGAIN);
+    assert_false(fx->r->continue_sent);
+    sl_loop_send_flush(fx->loop);
+    fx_client_drain(fx);
+    assert_string_equal((char *) fx->got, "earlier");
+}
+
+
+/*
+ * The cork of pipelined responses waits for a batched send of the same
+ * connection, then follows it: the client reads them in order.
+ */
+static void
+test_cork_waits_for_a_batched_send(void **state)
+{
+    fx_t          *fx;
+    struct iovec   iov;
+    sl_chain_t     cl;
+    sl_buf_t       b;
+
+    fx = *state;
+    if (sl_loop_batch_enable(fx->loop) != SL_OK) {
+        skip();
+    }
+    fx_request(fx, 0, "GET /next", 0);   /* a pipelined head, in part */
+    iov.iov_base = "earlier,";
+    iov.iov_len = 8;
+    assert_int_equal(sl_loop_send(fx->loop, fx->c, &iov, 1), 8);
+    memset(&b, 0, sizeof(b));
+    b.pos = (u_char *) "corked";
+    b.last = b.pos + 6;
+    b.last_buf = 1;
+    memset(&cl, 0, sizeof(cl));
+    cl.buf = &b;
+    fx->r->out = &cl;
+    assert_int_equal(sl_http_cork_take(fx->r), SL_OK);
+    assert_int_equal(sl_http_cork_flush(fx->c), SL_AGAIN);
+    fx_client_drain(fx);
+    assert_int_equal(fx->ngot, 0);           /* nothing left yet */
+    fx_run(fx, 50);                          /* the batch, then the cork */
+    fx_client_drain(fx);
+    assert_string_equal((char *) fx->got, "earlier,corked");
+    assert_null(((sl_http_conn_t *) fx->c->data)->cork);
+}
+
+
 static void
 test_no_100_continue_to_http_1_0_or_after_the_header(void **state)
 {
@@ -1032,6 +1099,48 @@ test_engine_discards_a_large_body_in_slices(void **state)
     }
     assert_int_equal(sent, 1024 * 1024);
     fx_sends(fx, "GET /b HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    fx_run_until_eof(fx);
+    assert_string_equal(fx->uris, "/a;/b;");
+    assert_int_equal(fx_count((char *) fx->got, "HTTP/1.1 200 OK"), 2);
+}
+
+
+/*
+ * The rest of the body is exactly one discarding slice (256 KiB, read in
+ * 16 KiB pieces; both are sl_http_body.c's): the slice ends with the
+ * body, and the discard must end there too rather than wait for a read
+ * event that never brings anything. The whole request is in the socket
+ * before the engine starts, so every read is full and the count exact.
+ */
+static void
+test_engine_discard_slice_that_ends_with_the_body(void **state)
+{
+    static u_char  body[256 * 1024 + FX_BUFFER];
+    fx_t          *fx;
+    char           head[128];
+    size_t         len, rest;
+    int            size;
+
+    fx = *state;
+    size = 4 * 1024 * 1024;
+    if (setsockopt(fx->sv[1], SOL_SOCKET, SO_SNDBUFFORCE, &size,
+                   sizeof(size)) == -1)
+    {
+        skip();   /* not root: the request would not fit in the socket */
+    }
+    len = (size_t) snprintf(head, sizeof(head), "POST /a HTTP/1.1\r\n"
+                            "Host: t\r\nContent-Length: %6zu\r\n\r\n",
+                            (size_t) 0);
+    /* The engine's first read takes FX_BUFFER bytes: the head and the
+     * first body bytes; one slice then takes the rest. */
+    rest = 256 * 1024 + (FX_BUFFER - len);
+    (void) snprintf(head, sizeof(head), "POST /a HTTP/1.1\r\nHost: t\r\n"
+                    "Content-Length: %6zu\r\n\r\n", rest);
+    memset(body, 'j', rest);
+    fx_send(fx, head, len);
+    fx_send(fx, (char *) body, rest);
+    fx_sends(fx, "GET /b HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    fx_engine(fx, FX_IGNORE);
     fx_run_until_eof(fx);
     assert_string_equal(fx->uris, "/a;/b;");
     assert_int_equal(fx_count((char *) fx->got, "HTTP/1.1 200 OK"), 2);
@@ -1270,11 +1379,14 @@ main(void)
         T(test_100_continue_is_sent_once_before_the_first_read),
         T(test_no_100_continue_when_body_bytes_came),
         T(test_no_100_continue_to_http_1_0_or_after_the_header),
+        T(test_no_100_continue_behind_a_batched_send),
+        T(test_cork_waits_for_a_batched_send),
         T(test_engine_module_reads_a_chunked_body),
         T(test_engine_discards_an_unread_body_and_serves_the_next),
         T(test_engine_discards_a_slow_body_asynchronously),
         T(test_engine_discards_a_chunked_body),
         T(test_engine_discards_a_large_body_in_slices),
+        T(test_engine_discard_slice_that_ends_with_the_body),
         T(test_engine_closes_when_100_continue_was_never_sent),
         T(test_engine_keeps_a_100_continue_client_that_sent_its_body),
         T(test_engine_echo_with_100_continue),
