@@ -25,6 +25,7 @@
 static sl_int_t sl_proxy_send_fill(sl_proxy_ctx_t *ctx);
 static sl_int_t sl_proxy_send_frame(sl_proxy_ctx_t *ctx, size_t room);
 static sl_int_t sl_proxy_send_write(sl_proxy_ctx_t *ctx);
+static sl_int_t sl_proxy_send_wait(sl_proxy_ctx_t *ctx);
 static void sl_proxy_send_done(sl_proxy_ctx_t *ctx);
 static size_t sl_proxy_send_pending(const sl_proxy_ctx_t *ctx);
 
@@ -239,9 +240,10 @@ sl_proxy_send_frame(sl_proxy_ctx_t *ctx, size_t room)
 
 /*
  * One write of what is pending (head rest, body bytes): into the loop's
- * send batch when it fits, else a writev. Returns SL_OK
- * when it all went, SL_AGAIN when the socket is full (the write event
- * continues under send_timeout), SL_ERROR when the try failed (handled).
+ * send batch when it fits, else a writev. Returns SL_OK when it all went,
+ * SL_AGAIN when the socket is full or an earlier batched send is still in
+ * flight (the write event continues under send_timeout), SL_ERROR when
+ * the try failed (handled).
  */
 static sl_int_t
 sl_proxy_send_write(sl_proxy_ctx_t *ctx)
@@ -267,18 +269,15 @@ sl_proxy_send_write(sl_proxy_ctx_t *ctx)
     ctx->action = "sending the request to upstream";
     /* Batched, the backend is woken once per burst of requests. */
     n = sl_loop_send(ctx->up->worker->loop, &pc->c, iov, cnt);
+    if (n == SL_AGAIN) {
+        return sl_proxy_send_wait(ctx);   /* an earlier batched send */
+    }
     if (n == SL_DECLINED) {
         n = writev(pc->c.fd, iov, cnt);
-    } else if (n == SL_AGAIN) {
-        errno = EAGAIN;   /* a batched send of this request is in flight */
-        n = -1;
     }
     if (n == -1) {
         if (errno == EAGAIN || errno == EINTR) {
-            pc->c.write.ready = 0;
-            (void) sl_timer_add(ctx->up->worker->loop, &pc->c.write,
-                                ctx->lcf->send_timeout);
-            return SL_AGAIN;
+            return sl_proxy_send_wait(ctx);
         }
         if (ctx->head_done) {
             sl_proxy_send_stop(ctx, errno);
@@ -293,10 +292,19 @@ sl_proxy_send_write(sl_proxy_ctx_t *ctx)
         ctx->body_sent += (size_t) n - h;
     }
     if ((size_t) n < total) {
-        pc->c.write.ready = 0;
-        (void) sl_timer_add(ctx->up->worker->loop, &pc->c.write,
-                            ctx->lcf->send_timeout);
-        return SL_AGAIN;
+        return sl_proxy_send_wait(ctx);
     }
     return SL_OK;
+}
+
+
+/* The socket takes no more for now: the write event goes on, under
+ * send_timeout. Returns SL_AGAIN. */
+static sl_int_t
+sl_proxy_send_wait(sl_proxy_ctx_t *ctx)
+{
+    ctx->pc->c.write.ready = 0;
+    (void) sl_timer_add(ctx->up->worker->loop, &ctx->pc->c.write,
+                        ctx->lcf->send_timeout);
+    return SL_AGAIN;
 }

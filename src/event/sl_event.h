@@ -226,8 +226,8 @@ int sl_loop_batch_enabled(sl_loop_t *loop);
  * send of c is still in flight (see sl_conn_send_busy); SL_DECLINED when
  * the caller must write them itself: no batching, more than
  * SL_LOOP_SEND_MAX bytes, or no free slot. A send that fails later is
- * logged at info and sets c->write.error. Use it only for connections that stay open: a close
- * right after costs a submission of its own.
+ * logged at info and sets c->write.error. Use it only for connections
+ * that stay open: a close right after costs a submission of its own.
  */
 ssize_t sl_loop_send(sl_loop_t *loop, sl_conn_t *c, const struct iovec *iov,
     int n);
