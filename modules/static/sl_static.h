@@ -174,6 +174,8 @@ struct sl_static_file_s {
     long                 mtime_nsec;
     sl_msec_t            validated;    /* sl_current_msec of the check */
     u_char              *data;         /* the contents, or NULL */
+    const sl_str_t      *type;         /* Content-Type: NULL until the
+                                          first response needs it */
     size_t               etag_len;
     u_char               etag[SL_STATIC_ETAG_LEN];
     size_t               key_len;

@@ -249,8 +249,13 @@ sl_static_send_headers(sl_static_ctx_t *ctx, sl_static_file_t *f,
         r->etag.data = f->etag;
         r->etag.len = f->etag_len;
     }
-    r->content_type = *sl_static_conf_type(ctx->conf, ctx->file->key,
-                                           ctx->file->key_len);
+    /* The type follows from the name (of the file, not its .gz), so a
+     * cached file looks it up once. */
+    if (ctx->file->type == NULL) {
+        ctx->file->type = sl_static_conf_type(ctx->conf, ctx->file->key,
+                                              ctx->file->key_len);
+    }
+    r->content_type = *ctx->file->type;
     if (ctx->gz && sl_http_header_add(r, "Vary", (sl_str_t)
                                       sl_string("Accept-Encoding")) != SL_OK)
     {

@@ -282,9 +282,10 @@ sl_http_request_create(sl_conn_t *c)
     c->pool = pool;
 
     /* client_header_timeout is a deadline for the whole head from its
-     * first byte: armed once here, never pushed back by later reads. */
+     * first byte: armed once here, never pushed back by later reads. The
+     * keep-alive timer it replaces is moved in the heap, not removed and
+     * added again. */
     c->read.handler = sl_http_read_head_handler;
-    sl_timer_del(w->loop, &c->read);
     (void) sl_timer_add(w->loop, &c->read, w->main->client_header_timeout);
     return r;
 }

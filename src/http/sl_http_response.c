@@ -39,8 +39,13 @@ static const sl_http_status_t  sl_http_statuses[] = {
     { 0, NULL }
 };
 
-static u_char *sl_http_header_line(u_char *p, const char *name,
-    const u_char *value, size_t len);
+/* A header line whose name is a string literal. */
+#define sl_http_header_lit(p, name, value, len)                               \
+    sl_http_header_line(p, (const u_char *) name, sizeof(name) - 1, value, len)
+
+static u_char *sl_http_header_line(u_char *p, const u_char *name,
+    size_t name_len, const u_char *value, size_t len);
+static u_char *sl_http_last_modified(u_char *p, time_t t);
 static size_t sl_http_header_size(sl_http_request_t *r);
 static sl_int_t sl_http_output_chunked(sl_http_request_t *r,
     sl_chain_t **in);
@@ -86,16 +91,34 @@ sl_http_header_add(sl_http_request_t *r, const char *name, sl_str_t value)
 
 
 static u_char *
-sl_http_header_line(u_char *p, const char *name, const u_char *value,
-    size_t len)
+sl_http_header_line(u_char *p, const u_char *name, size_t name_len,
+    const u_char *value, size_t len)
 {
-    p = sl_cpymem(p, name, strlen(name));
+    p = sl_cpymem(p, name, name_len);
     *p++ = ':';
     *p++ = ' ';
     p = sl_cpymem(p, value, len);
     *p++ = '\r';
     *p++ = '\n';
     return p;
+}
+
+
+/*
+ * Last-Modified of the file served last, formatted once: a busy server
+ * sends the same few files over and over. Event-loop thread only.
+ */
+static u_char *
+sl_http_last_modified(u_char *p, time_t t)
+{
+    static time_t  last = -1;
+    static u_char  text[SL_HTTP_TIME_LEN];
+
+    if (t != last) {
+        (void) sl_time_http(text, t);
+        last = t;
+    }
+    return sl_cpymem(p, text, SL_HTTP_TIME_LEN);
 }
 
 
@@ -159,12 +182,12 @@ sl_http_send_header(sl_http_request_t *r)
     *p++ = '\r';
     *p++ = '\n';
     if (r->content_type.len) {
-        p = sl_http_header_line(p, "Content-Type", r->content_type.data,
+        p = sl_http_header_lit(p, "Content-Type", r->content_type.data,
                                 r->content_type.len);
     }
     if (status >= 200 && status != 204 && status != 304) {
         if (r->content_length >= 0) {
-            p = sl_http_header_line(p, "Content-Length", num,
+            p = sl_http_header_lit(p, "Content-Length", num,
                                     (size_t) (sl_utoa(num,
                                     (uint64_t) r->content_length) - num));
         } else if (r->head.http_minor >= 1) {
@@ -176,19 +199,20 @@ sl_http_send_header(sl_http_request_t *r)
     }
     if (r->last_modified >= 0) {
         p = sl_cpymem(p, "Last-Modified: ", 15);
-        p = sl_time_http(p, r->last_modified);
+        p = sl_http_last_modified(p, r->last_modified);
         *p++ = '\r';
         *p++ = '\n';
     }
     if (r->etag.len) {
-        p = sl_http_header_line(p, "ETag", r->etag.data, r->etag.len);
+        p = sl_http_header_lit(p, "ETag", r->etag.data, r->etag.len);
     }
     if (r->location.len) {
-        p = sl_http_header_line(p, "Location", r->location.data,
+        p = sl_http_header_lit(p, "Location", r->location.data,
                                 r->location.len);
     }
     for (i = 0; i < r->nout_headers; i++) {
-        p = sl_http_header_line(p, (const char *) r->out_headers[i].name.data,
+        p = sl_http_header_line(p, r->out_headers[i].name.data,
+                                r->out_headers[i].name.len,
                                 r->out_headers[i].value.data,
                                 r->out_headers[i].value.len);
     }

@@ -207,6 +207,23 @@ class Basics(StaticCase):
                 self.assertEqual(r.status, 200)
                 self.assertEqual(r.header("Content-Type"), ctype)
 
+    def test_each_file_its_own_date_and_type(self):
+        # Alternating files on one connection: a date or type remembered
+        # from the previous response must never leak into the next one.
+        files = (("gz/f.txt", "text/plain; charset=utf-8"),
+                 ("gz/old.txt", "text/plain; charset=utf-8"),
+                 ("style.css", "text/css; charset=utf-8"),
+                 ("logo.png", "image/png"))
+        with sltest.Client(self.srv.port) as c:
+            for _ in range(2):
+                for rel, ctype in files:
+                    c.request("GET", "/" + rel)
+                    r = c.read_response()
+                    self.assertEqual(r.status, 200)
+                    self.assertEqual(r.header("Last-Modified"),
+                                     http_date(self.file(rel)), rel)
+                    self.assertEqual(r.header("Content-Type"), ctype, rel)
+
     def test_other_methods_are_405(self):
         for method in ("POST", "PUT", "DELETE", "PATCH", "OPTIONS"):
             with self.subTest(method):
@@ -419,6 +436,16 @@ class Conditionals(StaticCase):
         r = self.get("/small.txt", ["If-None-Match: \"other\", W/" + self.tag])
         self.assertEqual(r.status, 304)
         r = self.get("/small.txt", ["If-None-Match: \"other\""])
+        self.assertEqual((r.status, r.body), (200, SMALL))
+
+    def test_field_names_in_any_case(self):
+        r = self.get("/small.txt", ["if-none-match: " + self.tag])
+        self.assertEqual(r.status, 304)
+        r = self.get("/small.txt", ["IF-MATCH: \"x\""])
+        self.assertEqual(r.status, 412)
+        r = self.get("/small.txt", ["RANGE: bytes=0-4"])
+        self.assertEqual((r.status, r.body), (206, SMALL[:5]))
+        r = self.get("/small.txt", ["If-Nothing: x", "Ranges: bytes=0-4"])
         self.assertEqual((r.status, r.body), (200, SMALL))
 
     def test_304_keeps_connection_in_sync(self):
