@@ -10,7 +10,15 @@
 #include <sys/sendfile.h>
 
 #define SL_HTTP_IOV_MAX        64
-#define SL_HTTP_SENDFILE_MAX   (8 * 1024 * 1024)   /* per call: fairness */
+/*
+ * File bytes one connection may send per loop iteration: then its write
+ * event is posted and the others have their turn. Besides fairness, it
+ * is cheaper: over loopback with 50 clients, CPU per response fell from
+ * 141 to 93 us for 700 KB, 379 to 161 for 1 MiB, 595 to 434 for 2 MiB
+ * against sendfile() calls of up to 8 MiB (lighttpd takes turns of 256
+ * KiB too; 128 KiB and 512 KiB measured worse).
+ */
+#define SL_HTTP_SEND_QUOTA     (256 * 1024)
 
 typedef struct {
     int          code;
@@ -369,9 +377,11 @@ sl_http_output_chunked(sl_http_request_t *r, sl_chain_t **in)
 
 
 /*
- * Writes r->out until it is empty or the socket is full. Returns SL_OK
- * (all written), SL_AGAIN (the write event continues, under send_timeout)
- * or SL_ERROR (logged at info: the client went away).
+ * Writes r->out until it is empty, the socket is full or the connection
+ * has sent its SL_HTTP_SEND_QUOTA of file bytes. Returns SL_OK (all
+ * written), SL_AGAIN (the write event continues: under send_timeout when
+ * the socket is full, posted after a quota) or SL_ERROR (logged at info:
+ * the client went away).
  */
 sl_int_t
 sl_http_output_flush(sl_http_request_t *r)
@@ -379,7 +389,7 @@ sl_http_output_flush(sl_http_request_t *r)
     sl_http_worker_t  *w;
     sl_conn_t         *c;
     sl_chain_t        *cl;
-    ssize_t            n;
+    ssize_t            n, quota;
 
     w = sl_http_worker;
     c = r->c;
@@ -389,8 +399,18 @@ sl_http_output_flush(sl_http_request_t *r)
     if (r->out && sl_http_output_batch(r) == SL_OK) {
         r->out = NULL;  /* goes out with the loop's next batch */
     }
+    quota = SL_HTTP_SEND_QUOTA;
     while (r->out) {
         cl = r->out;
+        if (quota <= 0 && cl->buf->in_file) {
+            /* Not waiting on the client, so no send_timeout runs. */
+            if (c->write.timer_set) {
+                sl_timer_del(w->loop, &c->write);
+            }
+            c->write.handler = sl_http_request_write_handler;
+            sl_event_post(w->loop, &c->write, SL_POSTED_NORMAL);
+            return SL_AGAIN;
+        }
         if (cl->buf->last_buf) {
             r->last_sent = 1;
         }
@@ -416,6 +436,7 @@ sl_http_output_flush(sl_http_request_t *r)
             return SL_AGAIN;
         }
         r->bytes_sent += n;
+        quota -= n;
         r->out = cl->buf->in_file ? r->out : sl_http_chain_advance(cl,
                                                                   (size_t) n);
         if (r->out && r->out->buf->in_file
@@ -599,7 +620,7 @@ sl_http_sendfile(sl_conn_t *c, sl_buf_t *b)
 
     off = b->file_pos;
     size = (size_t) sl_min(b->file_last - b->file_pos,
-                           (off_t) SL_HTTP_SENDFILE_MAX);
+                           (off_t) SL_HTTP_SEND_QUOTA);
     sent = sendfile(c->fd, b->fd, &off, size);
     if (sent > 0) {
         b->file_pos = off;
