@@ -1591,6 +1591,12 @@ def targets(ctx, summ):
     judge("keep-alive 1 KiB: CPU us/req <= 0.8x best of nginx-tuned/h2o/"
           "lighttpd", sl("ka", "cpu_us_per_req"), v and 0.8 * v, True,
           " (best: %s)" % p if p else "")
+    floor = s("calibrate-ka", {}).get("canned", {}).get("cpu_us_per_req")
+    if floor and v and 0.8 * v < floor:
+        # Worth saying: no server can go below what the kernel costs.
+        name, value, verdict = rows[-1]
+        rows[-1] = (name, value, verdict + "; the limit is below canned's "
+                    "%.2f, a responder that does no work" % floor)
     def bound(wl, rps, peer):
         """Both within 10 % of the generator's ceiling: the issue has such
         a workload judged by CPU per request instead."""
@@ -2140,6 +2146,11 @@ def selftest():
     assert [v for k, v in rows.items() if "CPU us/req <= 0.8x" in k][0] \
         .startswith("met")
     assert rows["Connection: close: req/s >= 1.1x best"].startswith("n/a")
+    summ["calibrate-ka"] = {"canned": {"cpu_us_per_req": 8.5}}
+    rows = {name: verdict for name, _, verdict in targets(ctx, summ)}
+    assert "below canned's 8.50" in [v for k, v in rows.items()
+                                     if "CPU us/req <= 0.8x" in k][0]
+    del summ["calibrate-ka"]
     # close: far under the ceiling, judged by req/s; near it (both within
     # 10 %), by CPU us/req against the best peer's divided by 1.1.
     ctx.extra["ceiling"]["close"] = 20000
