@@ -2151,40 +2151,39 @@ def selftest():
     assert "below canned's 8.50" in [v for k, v in rows.items()
                                      if "CPU us/req <= 0.8x" in k][0]
     del summ["calibrate-ka"]
-    # close: far under the ceiling, judged by req/s; near it (both within
-    # 10 %), by CPU us/req against the best peer's divided by 1.1.
-    ctx.extra["ceiling"]["close"] = 20000
-    summ["close"] = {"sluice": {"cpu_us_per_req": 20.0, "rps": 15000},
-                     "nginx-tuned": {"cpu_us_per_req": 25.0, "rps": 14000},
-                     "h2o": {"cpu_us_per_req": 30.0, "rps": 14500}}
-    label = "Connection: close: req/s >= 1.1x best"
-    close = {n: v for n, _, v in targets(ctx, summ)}[label]
-    assert close.startswith("missed") and "15950" in close, close
-    summ["close"]["sluice"]["rps"] = 19500
-    summ["close"]["h2o"]["rps"] = 19000
-    close = {n: v for n, _, v in targets(ctx, summ)}[label]
-    assert close.startswith("generator-bound") and ": met" in close, close
-    assert "22.73" in close, close                      # 25 / 1.1
-    summ["close"]["sluice"]["cpu_us_per_req"] = 23.0
-    close = {n: v for n, _, v in targets(ctx, summ)}[label]
-    assert ": missed" in close, close
-    # proxy: the same rule against the backend-direct ceiling, 1.25x the
-    # better of nginx-tuned and haproxy.
-    label = "proxy: req/s >= 1.25x nginx and haproxy"
-    ctx.extra["ceiling"]["proxy"] = 60000
-    summ["proxy"] = {"sluice": {"cpu_us_per_req": 12.0, "rps": 50000},
-                     "nginx-tuned": {"cpu_us_per_req": 20.0, "rps": 40000},
-                     "haproxy": {"cpu_us_per_req": 15.0, "rps": 45000}}
-    proxy = {n: v for n, _, v in targets(ctx, summ)}[label]
-    assert proxy.startswith("missed") and "56250" in proxy, proxy
-    summ["proxy"]["sluice"]["rps"] = 58000
-    summ["proxy"]["haproxy"]["rps"] = 56000
-    proxy = {n: v for n, _, v in targets(ctx, summ)}[label]
-    assert proxy.startswith("generator-bound") and ": met" in proxy, proxy
-    assert "(limit 12.00)" in proxy, proxy               # 15 / 1.25
-    summ["proxy"]["sluice"]["cpu_us_per_req"] = 12.5
-    proxy = {n: v for n, _, v in targets(ctx, summ)}[label]
-    assert ": missed" in proxy, proxy
+    def bound_rule(wl, label, top, runs, near, far_limit, near_limit,
+                   cpu_over):
+        """Far under the ceiling wl is judged by req/s (missed, limit
+        far_limit); with sluice and the best peer both within 10 % of it
+        (near: server -> rps), by CPU us/req (met at near_limit, missed
+        once sluice costs cpu_over)."""
+        ctx.extra["ceiling"][wl] = top
+        summ[wl] = runs
+        v = {n: v for n, _, v in targets(ctx, summ)}[label]
+        assert v.startswith("missed") and far_limit in v, v
+        for server, rps in near.items():
+            summ[wl][server]["rps"] = rps
+        v = {n: v for n, _, v in targets(ctx, summ)}[label]
+        assert v.startswith("generator-bound") and ": met" in v, v
+        assert near_limit in v, v
+        summ[wl]["sluice"]["cpu_us_per_req"] = cpu_over
+        v = {n: v for n, _, v in targets(ctx, summ)}[label]
+        assert ": missed" in v, v
+
+    # close: 1.1x the best peer, near the ceiling CPU <= best's / 1.1.
+    bound_rule("close", "Connection: close: req/s >= 1.1x best", 20000,
+               {"sluice": {"cpu_us_per_req": 20.0, "rps": 15000},
+                "nginx-tuned": {"cpu_us_per_req": 25.0, "rps": 14000},
+                "h2o": {"cpu_us_per_req": 30.0, "rps": 14500}},
+               {"sluice": 19500, "h2o": 19000}, "15950", "22.73", 23.0)
+    # proxy: 1.25x the better of nginx-tuned and haproxy, against the
+    # backend-direct ceiling.
+    bound_rule("proxy", "proxy: req/s >= 1.25x nginx and haproxy", 60000,
+               {"sluice": {"cpu_us_per_req": 12.0, "rps": 50000},
+                "nginx-tuned": {"cpu_us_per_req": 20.0, "rps": 40000},
+                "haproxy": {"cpu_us_per_req": 15.0, "rps": 45000}},
+               {"sluice": 58000, "haproxy": 56000}, "56250",
+               "(limit 12.00)", 12.5)
     # idle-load: by the rate ratio, or near the ceiling by the CPU ratio.
     label = "keep-alive with idle connections open: >= 0.95x own rate"
     summ["idle-base"] = {"sluice": {"rps": 50000}}
