@@ -191,13 +191,13 @@ sl_http_send_header(sl_http_request_t *r)
     *p++ = '\n';
     if (r->content_type.len) {
         p = sl_http_header_lit(p, "Content-Type", r->content_type.data,
-                                r->content_type.len);
+                               r->content_type.len);
     }
     if (status >= 200 && status != 204 && status != 304) {
         if (r->content_length >= 0) {
             p = sl_http_header_lit(p, "Content-Length", num,
-                                    (size_t) (sl_utoa(num,
-                                    (uint64_t) r->content_length) - num));
+                                   (size_t) (sl_utoa(num,
+                                   (uint64_t) r->content_length) - num));
         } else if (r->head.http_minor >= 1) {
             r->chunked_out = 1;
             p = sl_cpymem(p, "Transfer-Encoding: chunked\r\n", 28);
@@ -216,7 +216,7 @@ sl_http_send_header(sl_http_request_t *r)
     }
     if (r->location.len) {
         p = sl_http_header_lit(p, "Location", r->location.data,
-                                r->location.len);
+                               r->location.len);
     }
     for (i = 0; i < r->nout_headers; i++) {
         p = sl_http_header_line(p, r->out_headers[i].name.data,
