@@ -419,7 +419,7 @@ struct sl_static_ctx_s {
     int                  result;       /* SL_STATIC_FOUND, _LISTING or a
                                           status */
     int                  err;          /* errno behind a 403/404/500 */
-    const u_char        *err_key;      /* the path that gave err */
+    sl_static_file_t    *err_file;     /* the record that gave err */
     sl_static_file_t    *file;         /* the file found */
     sl_static_file_t    *gz;           /* its fresh .gz, or NULL */
     sl_static_file_t    *dir;          /* the directory, for a listing */

@@ -35,6 +35,8 @@ static void sl_static_work(void *data);
 static void sl_static_done_handler(sl_event_t *ev);
 static sl_int_t sl_static_finish(sl_static_ctx_t *ctx);
 static void sl_static_adopt(sl_static_ctx_t *ctx);
+static void sl_static_adopt_follow(sl_static_ctx_t *ctx,
+    const sl_static_file_t *old, sl_static_file_t *use);
 
 const sl_http_module_t  sl_static_module = {
     "static",                       /* the key inside a location */
@@ -314,10 +316,30 @@ sl_static_adopt(sl_static_ctx_t *ctx)
         }
         use->refs++;
         ctx->looked[i] = use;
-        ctx->file = ctx->file == f ? use : ctx->file;
-        ctx->gz = ctx->gz == f ? use : ctx->gz;
-        ctx->dir = ctx->dir == f ? use : ctx->dir;
+        sl_static_adopt_follow(ctx, f, use);
         f->refs--;
         sl_static_file_drop(f);
+    }
+}
+
+
+/*
+ * Points every record pointer the request keeps from old to use. The
+ * table below is the one list of them: a field added to sl_static_ctx_t
+ * that points at a record belongs here, or the request would keep a
+ * pointer into the record the adoption frees.
+ */
+static void
+sl_static_adopt_follow(sl_static_ctx_t *ctx, const sl_static_file_t *old,
+    sl_static_file_t *use)
+{
+    sl_static_file_t  **held[] = { &ctx->file, &ctx->gz, &ctx->dir,
+                                   &ctx->err_file };
+    size_t              i;
+
+    for (i = 0; i < sl_nelem(held); i++) {
+        if (*held[i] == old) {
+            *held[i] = use;
+        }
     }
 }

@@ -27,7 +27,7 @@ static sl_int_t sl_static_resolve_index(sl_static_ctx_t *ctx,
 static sl_int_t sl_static_resolve_gzip(sl_static_ctx_t *ctx,
     sl_static_lookup_pt lookup);
 static sl_int_t sl_static_resolve_error(sl_static_ctx_t *ctx,
-    const sl_static_file_t *f);
+    sl_static_file_t *f);
 static size_t sl_static_resolve_join(sl_static_ctx_t *ctx,
     const sl_str_t *name);
 
@@ -42,7 +42,7 @@ sl_static_resolve(sl_static_ctx_t *ctx, sl_static_lookup_pt lookup)
     ctx->gz = NULL;
     ctx->dir = NULL;
     ctx->err = 0;
-    ctx->err_key = NULL;
+    ctx->err_file = NULL;
     if (ctx->dir_request) {
         rc = sl_static_resolve_index(ctx, lookup);
         if (rc != SL_OK || ctx->file == NULL) {
@@ -127,10 +127,10 @@ sl_static_resolve_gzip(sl_static_ctx_t *ctx, sl_static_lookup_pt lookup)
 
 
 static sl_int_t
-sl_static_resolve_error(sl_static_ctx_t *ctx, const sl_static_file_t *f)
+sl_static_resolve_error(sl_static_ctx_t *ctx, sl_static_file_t *f)
 {
     ctx->err = f->err;
-    ctx->err_key = f->key;
+    ctx->err_file = f;
     ctx->result = sl_static_errno_status(f->err);
     return SL_OK;
 }

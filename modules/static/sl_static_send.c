@@ -68,7 +68,8 @@ sl_static_send_status(sl_static_ctx_t *ctx, int status)
     if (ctx->err || status >= 500) {
         sl_log_error(level, ctx->r->c->log, ctx->err, "static: \"%s\" "
                      "under the root gives %d",
-                     (const char *) (ctx->err_key ? ctx->err_key : ctx->path),
+                     (const char *) (ctx->err_file ? ctx->err_file->key
+                                                    : ctx->path),
                      status);
     }
     return status;

@@ -12,6 +12,7 @@ import email.utils
 import os
 import re
 import shutil
+import threading
 import time
 import unittest
 
@@ -673,6 +674,48 @@ class GzipStaticSync(GzipStatic):
 
 
 @unittest.skipIf(os.geteuid() != 0, "needs root to start workers as nobody")
+class ConcurrentMisses(unittest.TestCase):
+    """Many requests looking up the same missing paths at once: each
+    lookup makes its own record in the thread pool, and the cache keeps
+    only one; the request whose record is given up must not keep a
+    pointer into it. The 404 is logged at info with that record's path,
+    which is where the sanitizer build caught a use after free (issue
+    17). Connection: close, so every request is a fresh lookup race."""
+
+    THREADS = 32
+    PER_THREAD = 60
+    MISSING = ["/gone-a.txt", "/sub/gone-b.txt", "/no/such/dir/c"]
+
+    def test_same_missing_paths_at_once(self):
+        srv = sltest.Server(static_conf())
+        self.addCleanup(srv.close)
+        build_tree(srv.dir)
+        srv.start()
+        workers = srv.workers()
+        statuses = []
+        lock = threading.Lock()
+
+        def client(n):
+            seen = []
+            for i in range(self.PER_THREAD):
+                path = self.MISSING[(n + i) % len(self.MISSING)]
+                r = sltest.get(srv.port, path, timeout=10)
+                seen.append(r.status)
+            with lock:
+                statuses.extend(seen)
+
+        threads = [threading.Thread(target=client, args=(n,))
+                   for n in range(self.THREADS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        self.assertEqual(statuses, [404] * self.THREADS * self.PER_THREAD)
+        self.assertEqual(srv.workers(), workers, "a worker died")
+        self.assertIn("gone-a.txt\" under the root gives 404",
+                      srv.error_log())
+
+
 class PermissionsAsNobody(unittest.TestCase):
     """EACCES is a 403 (logged at error, with the reason), distinct from
     a 404 but leaking nothing; run as root with workers as `nobody`, since
