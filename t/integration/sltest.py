@@ -15,6 +15,10 @@ Environment:
     SL_SRCDIR     the source tree (tests that need shipped files)
     SL_TEST_KEEP  1: keep each server's temporary directory (its path is
                   printed on stderr)
+    SL_TEST_LOG_LEVEL  a level ("debug"): every config a Server writes logs
+                  at it, whatever the test asked for, so the formatting
+                  paths of info and debug lines run under the sanitizers
+                  (the sanitizer build's run in .ci/run sets it)
 
 Server(conf) writes conf into a fresh temporary directory, replacing
 @DIR@ with that directory and @PORT@ / @PORT0@, @PORT1@ ... with free
@@ -56,6 +60,8 @@ BINARY = os.path.abspath(os.environ.get("SL_BINARY") or os.path.join(
 SRCDIR = os.path.abspath(os.environ.get(
     "SL_SRCDIR", os.path.join(os.path.dirname(__file__), "..", "..")))
 KEEP = os.environ.get("SL_TEST_KEEP") == "1"
+LOG_LEVEL = os.environ.get("SL_TEST_LOG_LEVEL")
+ERROR_LOG_LEVEL = re.compile(r'(error_log\s*=\s*\{[^}]*?level\s*=\s*")\w+(")')
 
 # Lines that fail any test (STYLE.md 6: an alert is a bug, crit is
 # exhaustion; the sanitizers print these words).
@@ -74,6 +80,15 @@ def wait_for(cond, timeout=5.0, interval=0.02, msg="condition"):
             raise AssertionError("timed out after %.1f s waiting for %s"
                                  % (timeout, msg))
         time.sleep(interval)
+
+
+def with_log_level(text, level):
+    """Config text whose error_log group logs at level (set or added)."""
+    text, n = ERROR_LOG_LEVEL.subn(r"\g<1>%s\g<2>" % level, text)
+    if n == 0:
+        text = re.sub(r"(error_log\s*=\s*\{)", r'\1 level = "%s";' % level,
+                      text)
+    return text
 
 
 def free_ports(n):
@@ -283,6 +298,8 @@ class Server:
         for i, p in enumerate(self.ports):
             text = text.replace("@PORT%d@" % i, str(p))
         text = text.replace("@PORT@", str(self.ports[0]))
+        if LOG_LEVEL:
+            text = with_log_level(text, LOG_LEVEL)
         with open(self.conf_path, "w") as f:
             f.write(text)
 
