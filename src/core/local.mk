@@ -9,6 +9,7 @@ libsluice_a_SOURCES += \
 	src/core/sl_conf.c src/core/sl_conf.h \
 	src/core/sl_cycle.c src/core/sl_cycle.h \
 	src/core/sl_listen.c src/core/sl_listen.h src/core/sl_listen_store.c \
+	src/core/sl_listen_diag.c \
 	src/core/sl_shm.c src/core/sl_shm.h \
 	src/core/sl_notify.c src/core/sl_notify.h \
 	src/core/sl_signal.c src/core/sl_signal.h \

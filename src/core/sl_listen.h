@@ -123,6 +123,15 @@ char *sl_listen_export(sl_cycle_t *cycle, char *buf, size_t size);
 void sl_listen_refuse_new(sl_cycle_t *cycle, sl_log_t *log);
 
 /*
+ * Counts into *n the clients still in the handshake on cycle's listen
+ * addresses: with TCP_DEFER_ACCEPT, those that connected but have not
+ * sent their first bytes, which no accept queue holds yet (see
+ * sl_listen_diag.c). Returns SL_OK, or SL_ERROR when the kernel cannot
+ * tell (no sock_diag netlink); nothing is logged.
+ */
+sl_int_t sl_listen_handshakes(sl_cycle_t *cycle, sl_uint_t *n);
+
+/*
  * Hands the sockets of cycle to systemd's descriptor store (FDSTORE=1,
  * when NOTIFY_SOCKET is set), each address under its own name (see
  * sl_listen_store_name), so that after "systemctl restart" the next master

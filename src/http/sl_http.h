@@ -131,6 +131,8 @@ struct sl_http_worker_s {
     sl_uint_t                slot;
     sl_event_t               heartbeat;
     sl_event_t               shutdown_timer;
+    sl_msec_t                drain_until;  /* a final stop's last accept
+                                              on TCP_DEFER_ACCEPT sockets */
     void                    *module_worker[SL_HTTP_MAX_MODULES];
     unsigned                 shutting_down:1;
     unsigned                 draining:1;   /* still accepting on a

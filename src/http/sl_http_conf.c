@@ -135,7 +135,7 @@ sl_http_conf_defaults(sl_http_main_conf_t *mcf)
     mcf->send_timeout = SL_MSEC(30);
     mcf->client_max_body_size = 1024 * 1024;
     mcf->client_header_buffer = 8 * 1024;
-    mcf->deferred_accept = 0;
+    mcf->deferred_accept = 1;
     sl_str_set(&mcf->access_log_path, "off");
     sl_str_set(&mcf->access_log_format, "combined");
     mcf->access_log_buffer = 64 * 1024;

@@ -28,6 +28,7 @@ static void sl_http_worker_shutdown(sl_http_worker_t *w);
 static int sl_http_worker_defers(sl_http_worker_t *w);
 static void sl_http_worker_last_accepts(sl_event_t *ev);
 static void sl_http_worker_stop_accepting(sl_http_worker_t *w);
+static void sl_http_worker_await_silent(sl_http_worker_t *w);
 static void sl_http_worker_heartbeat(sl_event_t *ev);
 static void sl_http_worker_deadline(sl_event_t *ev);
 static void sl_http_worker_exit(sl_http_worker_t *w);
@@ -37,6 +38,8 @@ static void sl_http_worker_close_listen(sl_http_worker_t *w);
 /* How long a final stop keeps accepting on TCP_DEFER_ACCEPT sockets (ms):
  * the kernel's wait for a silent client, and a margin. */
 #define SL_HTTP_DEFER_DRAIN  (SL_LISTEN_DEFER_SECS * 1000 + 300)
+/* How often it asks the kernel whether such clients remain (ms). */
+#define SL_HTTP_DEFER_POLL   20
 
 static sl_accept_t  *sl_http_worker_acceptor;
 
@@ -277,16 +280,40 @@ sl_http_worker_shutdown(sl_http_worker_t *w)
      * spoken yet is not queued: the kernel hands it over when its request
      * comes or, at the latest, about SL_LISTEN_DEFER_SECS after its
      * connect (the master refuses new SYNs meanwhile). On a final stop,
-     * keep accepting that long, or closing the sockets would reset it. */
+     * keep accepting while the kernel holds such clients, or closing the
+     * sockets would reset them; with none, stop at once. */
     if (w->cycle->shm->final_stop && sl_http_worker_defers(w)) {
-        w->draining = 1;
-        w->shutdown_timer.handler = sl_http_worker_last_accepts;
-        w->shutdown_timer.data = w;
-        (void) sl_timer_add(w->loop, &w->shutdown_timer,
-                            SL_HTTP_DEFER_DRAIN);
+        sl_http_worker_await_silent(w);
         return;
     }
     sl_http_worker_stop_accepting(w);
+}
+
+
+/* The final stop of a worker with TCP_DEFER_ACCEPT sockets: stops
+ * accepting at once when the kernel holds no silent client, else keeps
+ * accepting until it holds none (sl_http_worker_last_accepts). */
+static void
+sl_http_worker_await_silent(sl_http_worker_t *w)
+{
+    sl_uint_t  n;
+    sl_int_t   rc;
+
+    rc = sl_listen_handshakes(w->cycle, &n);
+    if (rc == SL_OK && n == 0) {
+        sl_http_worker_stop_accepting(w);
+        return;
+    }
+    sl_log_error(SL_LOG_INFO, &w->cycle->log, 0, "final stop: %s; "
+                 "accepting for up to %d ms", rc == SL_OK
+                 ? "clients connected without sending their request"
+                 : "cannot ask the kernel for clients that have not spoken",
+                 SL_HTTP_DEFER_DRAIN);
+    w->draining = 1;
+    w->drain_until = sl_current_msec + SL_HTTP_DEFER_DRAIN;
+    w->shutdown_timer.handler = sl_http_worker_last_accepts;
+    w->shutdown_timer.data = w;
+    (void) sl_timer_add(w->loop, &w->shutdown_timer, SL_HTTP_DEFER_POLL);
 }
 
 
@@ -305,12 +332,23 @@ sl_http_worker_defers(sl_http_worker_t *w)
 }
 
 
+/* Waits, polling the kernel, until no client is left in the handshake
+ * on our addresses or the kernel's own wait for them is over. A kernel
+ * that cannot tell gets the whole wait. */
 static void
 sl_http_worker_last_accepts(sl_event_t *ev)
 {
     sl_http_worker_t  *w;
+    sl_uint_t          n;
 
     w = ev->data;
+    if (sl_current_msec < w->drain_until
+        && (sl_listen_handshakes(w->cycle, &n) != SL_OK || n > 0))
+    {
+        (void) sl_timer_add(w->loop, &w->shutdown_timer,
+                            SL_HTTP_DEFER_POLL);
+        return;
+    }
     sl_http_worker_stop_accepting(w);   /* ends draining */
 }
 

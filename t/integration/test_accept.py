@@ -124,6 +124,22 @@ class DeferredAccept(unittest.TestCase):
             self.assertEqual(resp.status, 200)
             self.assertEqual(resp.header("Connection"), "close")
         self.assertEqual(srv.wait_exit(10), 0)
+        self.assertIn("final stop: clients connected without sending "
+                      "their request", srv.error_log())
+
+    def test_quit_without_silent_clients_does_not_wait(self):
+        # Nobody in the handshake: the kernel says so, and the workers
+        # close at once instead of waiting out its second for a client
+        # that may have connected.
+        srv = sltest.start(self, self.conf(True))
+        self.assertEqual(sltest.get(srv.port, "/").status, 200)
+        start = time.monotonic()
+        r = sltest.run(["-s", "quit", "-c", srv.conf_path])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(srv.wait_exit(10), 0)
+        self.assertLess(time.monotonic() - start, 1.0,
+                        "the stop waited for the kernel's second")
+        self.assertNotIn("final stop: ", srv.error_log())
 
     @unittest.skipUnless(slload.have_loadgen(), "no %s (make check builds "
                          "it)" % slload.LOADGEN)

@@ -422,6 +422,21 @@ class Stop(unittest.TestCase):
         self.assertIn("shutdown_timeout reached: closing 1 connections",
                       srv.error_log())
 
+    def test_zero_shutdown_timeout_closes_at_once(self):
+        # sluice.conf(5): 0 closes what is still open as soon as the
+        # workers stop accepting, idle or not.
+        srv = sltest.start(self, conf(workers=1, top="shutdown_timeout = 0;"))
+        idle, busy = sltest.keepalive_clients(srv.port, 2)
+        self.addCleanup(idle.close)
+        self.addCleanup(busy.close)
+        busy.send("GET / HTTP/1.1\r\n")   # a head that never ends
+        srv.kill(signal.SIGQUIT)
+        self.assertEqual(idle.wait_closed(4), b"")
+        self.assertEqual(busy.wait_closed(4), b"")
+        self.assertEqual(srv.wait_exit(4), 0)
+        self.assertIn("shutdown_timeout reached: closing 2 connections",
+                      srv.error_log())
+
     def test_quit_without_clients_is_immediate(self):
         srv = sltest.start(self, conf())
         t0 = time.monotonic()

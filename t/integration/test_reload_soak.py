@@ -29,10 +29,11 @@ def report(line):
 
 @unittest.skipUnless(slload.have_loadgen(), "no %s" % slload.LOADGEN)
 class Soak(unittest.TestCase):
-    def soak(self, accept, counts, http=""):
+    def soak(self, accept, counts, deferred=False):
+        http = "deferred_accept = %s;\n" % ("true" if deferred else "false")
         srv = sltest.start(self, slload.worker_conf(2, accept,
                                                     extra_http=http))
-        label = accept + ("+deferred" if http else "")
+        label = accept + ("+deferred" if deferred else "")
         load = slload.start(self, srv.port, keepalive=KEEPALIVE, close=CLOSE)
         t0 = time.monotonic()
         reloader = slload.Reloader(srv, [slload.worker_conf(
@@ -74,7 +75,7 @@ class Soak(unittest.TestCase):
         self.soak("mutex", [3, 1, 2, 2])
 
     def test_reuseport_changing_deferred(self):
-        self.soak("reuseport", [3, 1, 2, 2], "deferred_accept = true;\n")
+        self.soak("reuseport", [3, 1, 2, 2], deferred=True)
 
 
 if __name__ == "__main__":
