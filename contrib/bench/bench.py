@@ -331,8 +331,8 @@ class Nginx(Server):
 
     def configure(self, tmp, port, docroot, spec):
         tuned = self.tuned
-        # tuned: TCP_DEFER_ACCEPT, as h2o sets by default and sluice's
-        # bench configuration asks for (deferred_accept)
+        # tuned: TCP_DEFER_ACCEPT, as h2o and sluice (deferred_accept)
+        # set by default
         listen = "127.0.0.1:%d%s%s" % (
             port, " reuseport" if spec.accept == "reuseport" else "",
             " deferred" if tuned else "")
@@ -496,7 +496,6 @@ class Sluice(Server):
                 'http = {\n'
                 '  access_log = { path = "off"; };\n'
                 '  keepalive_requests = 100000;\n'
-                '  deferred_accept = true;\n'
                 '%s'
                 '  servers = (\n'
                 '    { listen = [ "127.0.0.1:%d" ];\n'
