@@ -24,6 +24,7 @@ static sl_int_t sl_http_conf_location(sl_conf_t *cf, sl_conf_node_t *n,
     sl_http_location_t *loc);
 static sl_int_t sl_http_conf_return(sl_conf_t *cf, sl_conf_node_t *n,
     void *field);
+static int sl_http_conf_is_redirect(int64_t status);
 static sl_int_t sl_http_conf_module(sl_conf_t *cf, sl_conf_node_t *n,
     sl_http_location_t *loc, const sl_http_module_t *m);
 static sl_int_t sl_http_conf_modules_main(sl_conf_t *cf,
@@ -516,11 +517,26 @@ sl_http_conf_match(sl_conf_t *cf, sl_conf_node_t *n, sl_http_location_t *loc)
 }
 
 
+/*
+ * The statuses that send the client to the one URI in Location (RFC 9110
+ * 15.4.2-9), as nginx's "return code URL" takes them. 300 offers choices,
+ * 304 answers a cache, 305 and 306 are obsolete: a location with those,
+ * or with any other status, is a mistake in the file.
+ */
+static int
+sl_http_conf_is_redirect(int64_t status)
+{
+    return status == 301 || status == 302 || status == 303 || status == 307
+           || status == 308;
+}
+
+
 static sl_int_t
 sl_http_conf_return(sl_conf_t *cf, sl_conf_node_t *n, void *field)
 {
     sl_http_location_t     *loc;
     sl_http_conf_return_t   ret;
+    sl_conf_node_t         *loc_node;
 
     loc = sl_container_of(field, sl_http_location_t, return_status);
     if (loc->module) {
@@ -531,10 +547,14 @@ sl_http_conf_return(sl_conf_t *cf, sl_conf_node_t *n, void *field)
     if (sl_conf_parse_group(cf, n, sl_http_return_fields, &ret) != SL_OK) {
         return SL_ERROR;
     }
-    if (ret.status >= 300 && ret.status < 400 && ret.location.len == 0
-        && ret.status != 304)
-    {
+    loc_node = config_setting_get_member(n, "location");
+    if (sl_http_conf_is_redirect(ret.status) && loc_node == NULL) {
         return sl_conf_error(cf, n, "a %lld redirect needs \"location\"",
+                             (long long) ret.status);
+    }
+    if (!sl_http_conf_is_redirect(ret.status) && loc_node != NULL) {
+        return sl_conf_error(cf, loc_node, "only with a redirect status "
+                             "(301, 302, 303, 307 or 308), not %lld",
                              (long long) ret.status);
     }
     loc->return_status = ret.status;

@@ -87,6 +87,10 @@ BAD = [
     ("bad location match",
      GOOD.replace('match = "/"', 'match = "x"'),
      7, "match", r'expected "/prefix" or "= /exact"'),
+    ("return location without a redirect status",
+     GOOD.replace("status = 200;", 'status = 200; location = "/x";'),
+     7, "location", r"only with a redirect status \(301, 302, 303, 307 or "
+     r"308\), not 200"),
 ]
 
 
