@@ -10,6 +10,10 @@
 
 int  sl_http_conf_block_index = -1;
 
+/* Checks one entry of a string list; SL_ERROR with a message in err. */
+typedef sl_int_t (*sl_http_conf_check_pt)(const sl_str_t *s, char *err,
+    size_t size);
+
 static sl_int_t sl_http_conf_access_log(sl_conf_t *cf, sl_conf_node_t *n,
     void *field);
 static sl_int_t sl_http_conf_servers(sl_conf_t *cf, sl_conf_node_t *n,
@@ -25,6 +29,18 @@ static sl_int_t sl_http_conf_location(sl_conf_t *cf, sl_conf_node_t *n,
 static sl_int_t sl_http_conf_return(sl_conf_t *cf, sl_conf_node_t *n,
     void *field);
 static int sl_http_conf_is_redirect(int64_t status);
+static sl_int_t sl_http_conf_server_names(sl_conf_t *cf, sl_conf_node_t *n,
+    void *field);
+static sl_int_t sl_http_conf_add_headers(sl_conf_t *cf, sl_conf_node_t *n,
+    void *field);
+static sl_int_t sl_http_conf_strlist(sl_conf_t *cf, sl_conf_node_t *n,
+    void *field, sl_http_conf_check_pt check);
+static sl_int_t sl_http_conf_server_name(const sl_str_t *name, char *err,
+    size_t size);
+static const char *sl_http_conf_server_name_unmatchable(
+    const sl_str_t *name);
+static sl_int_t sl_http_conf_header_line(const sl_str_t *line, char *err,
+    size_t size);
 static sl_int_t sl_http_conf_module(sl_conf_t *cf, sl_conf_node_t *n,
     sl_http_location_t *loc, const sl_http_module_t *m);
 static sl_int_t sl_http_conf_modules_main(sl_conf_t *cf,
@@ -90,8 +106,9 @@ static const sl_conf_field_t  sl_http_main_fields[] = {
 static const sl_conf_field_t  sl_http_server_fields[] = {
     { "listen", SL_CONF_STRLIST, offsetof(sl_http_server_t, listen), 1, 0,
       NULL, 1 },
-    { "server_names", SL_CONF_STRLIST,
-      offsetof(sl_http_server_t, server_names), 0, 0, NULL, 0 },
+    { "server_names", SL_CONF_CUSTOM,
+      offsetof(sl_http_server_t, server_names), 0, 0,
+      (const void *) (uintptr_t) sl_http_conf_server_names, 0 },
     { "root", SL_CONF_PATH, offsetof(sl_http_server_t, root), 1, 0, NULL,
       0 },
     { "locations", SL_CONF_CUSTOM, offsetof(sl_http_server_t, locations), 0,
@@ -104,8 +121,9 @@ static const sl_conf_field_t  sl_http_location_fields[] = {
       1 },
     { "return", SL_CONF_CUSTOM, offsetof(sl_http_location_t, return_status),
       0, 0, (const void *) (uintptr_t) sl_http_conf_return, 0 },
-    { "add_headers", SL_CONF_STRLIST,
-      offsetof(sl_http_location_t, add_headers), 0, 0, NULL, 0 },
+    { "add_headers", SL_CONF_CUSTOM,
+      offsetof(sl_http_location_t, add_headers), 0, 0,
+      (const void *) (uintptr_t) sl_http_conf_add_headers, 0 },
     SL_CONF_END
 };
 
@@ -497,6 +515,121 @@ sl_http_conf_location(sl_conf_t *cf, sl_conf_node_t *n,
         }
     }
     return SL_OK;
+}
+
+
+/* A list of strings (as SL_CONF_STRLIST), each entry passed to check. */
+static sl_int_t
+sl_http_conf_strlist(sl_conf_t *cf, sl_conf_node_t *n, void *field,
+    sl_http_conf_check_pt check)
+{
+    static const sl_conf_field_t   strlist = {
+        NULL, SL_CONF_STRLIST, 0, 0, 0, NULL, 0
+    };
+    sl_str_list_t                 *list;
+    char                           err[256];
+    size_t                         i;
+
+    if (sl_conf_parse_value(cf, n, &strlist, field) != SL_OK) {
+        return SL_ERROR;
+    }
+    list = field;
+    for (i = 0; i < list->n; i++) {
+        if (check(&list->items[i], err, sizeof(err)) != SL_OK) {
+            return sl_conf_error(cf, config_setting_get_elem(n, (unsigned) i),
+                                 "%s", err);
+        }
+    }
+    return SL_OK;
+}
+
+
+static sl_int_t
+sl_http_conf_server_names(sl_conf_t *cf, sl_conf_node_t *n, void *field)
+{
+    return sl_http_conf_strlist(cf, n, field, sl_http_conf_server_name);
+}
+
+
+static sl_int_t
+sl_http_conf_server_name(const sl_str_t *name, char *err, size_t size)
+{
+    const char  *why;
+
+    why = sl_http_conf_server_name_unmatchable(name);
+    if (why != NULL) {
+        (void) snprintf(err, size, "\"%s\" cannot match (supported: exact "
+                        "names, and \"*.\" followed by a domain): %s",
+                        (const char *) name->data, why);
+    }
+    return why ? SL_ERROR : SL_OK;
+}
+
+
+/*
+ * sl_http_route_server matches exact names and a leading "*." wildcard.
+ * nginx's other forms (".example.com", "example.*", "~regex") and a final
+ * dot (the router drops the Host's) would load and never match: returns
+ * what to write instead, or NULL for a name that can match.
+ */
+static const char *
+sl_http_conf_server_name_unmatchable(const sl_str_t *name)
+{
+    const u_char  *star;
+
+    if (name->data[0] == '.') {
+        return "write both the name and a wildcard instead, as in "
+               "\"example.com\", \"*.example.com\"";
+    }
+    if (name->data[0] == '~') {
+        return "regular expressions are not supported; list the names";
+    }
+    star = memchr(name->data, '*', name->len);
+    if (star && (star != name->data || name->len < 3 || name->data[1] != '.'
+                 || memchr(star + 1, '*', name->len - 1)))
+    {
+        return "a wildcard may only be a leading \"*.\" as in "
+               "\"*.example.com\"; list other names in full, as in "
+               "\"example.com\", \"example.org\"";
+    }
+    if (name->data[name->len - 1] == '.') {
+        return "write it without the final dot: a Host with one matches "
+               "the name without";
+    }
+    return NULL;
+}
+
+
+/* An add_headers entry goes onto the wire as written: it must be one
+ * whole field line, or a CR or LF in it would end the head early. */
+static sl_int_t
+sl_http_conf_header_line(const sl_str_t *line, char *err, size_t size)
+{
+    const char  *why;
+    size_t       bad;
+    u_char       c;
+
+    if (sl_http_parse_field_line(line->data, line->len, &bad, &why)
+        == SL_OK)
+    {
+        return SL_OK;
+    }
+    if (bad == line->len) {
+        (void) snprintf(err, size, "%s", why);
+        return SL_ERROR;
+    }
+    c = line->data[bad];
+    (void) snprintf(err, size, (c >= 0x20 && c < 0x7f) ? "%s (character %zu "
+                    "is '%c')" : "%s (character %zu is \\x%02X)", why,
+                    bad + 1, c);
+    return SL_ERROR;
+}
+
+
+static sl_int_t
+sl_http_conf_add_headers(sl_conf_t *cf, sl_conf_node_t *n, void *field)
+{
+    return sl_http_conf_strlist(cf, n, field, sl_http_conf_header_line);
 }
 
 

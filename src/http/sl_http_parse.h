@@ -269,6 +269,20 @@ sl_int_t sl_http_chunked_parse(sl_http_chunked_t *st, const u_char *buf,
 
 
 /*
+ * Checks p[0..len) as one header field line written by hand, as in a
+ * configuration: "Name: value" without the CRLF. The name is a token
+ * (RFC 9110 5.6.2) and the colon follows it at once (RFC 9112 5.1); the
+ * value, which may be empty, holds HTAB, SP, VCHAR and obs-text only: no
+ * CR, LF, NUL or other control byte, so the line can be copied onto the
+ * wire as it is. Pure; p need not be NUL-terminated. Returns SL_OK, or
+ * SL_ERROR with *error set to a static text and *bad to the offset of the
+ * byte at fault (len when something is missing).
+ */
+sl_int_t sl_http_parse_field_line(const u_char *p, size_t len, size_t *bad,
+    const char **error);
+
+
+/*
  * Character classes shared by the parser files (internal; exported for
  * sl_http_parse*.c and the tests). One table lookup per byte.
  */

@@ -3,7 +3,8 @@
  * each field line completes (http layer, pure), and the host grammar that
  * the Host field and absolute- and authority-form targets share. Part of
  * the request head parser: sl_http_parse.c calls in here; the rules are
- * in sl_http_parse.h.
+ * in sl_http_parse.h. Also the check of a whole field line written in a
+ * configuration (add_headers), with the same byte classes.
  */
 #include "sl_core.h"
 #include "sl_http_parse.h"
@@ -266,6 +267,41 @@ sl_http_parse_is_token(const sl_str_t *s)
         }
     }
     return 1;
+}
+
+
+sl_int_t
+sl_http_parse_field_line(const u_char *p, size_t len, size_t *bad,
+    const char **error)
+{
+    size_t  i;
+
+    for (i = 0; i < len && sl_http_is(p[i], SL_HTTP_C_TCHAR); i++) {
+        /* the name */
+    }
+    *bad = i;
+    if (i == len) {
+        *error = "expected \"Name: value\": no ':' after the field name";
+        return SL_ERROR;
+    }
+    if (p[i] != ':') {
+        *error = "the field name may hold only letters, digits and "
+                 "!#$%&'*+-.^_`|~, and ':' must follow it at once";
+        return SL_ERROR;
+    }
+    if (i == 0) {
+        *error = "the field name before ':' is empty";
+        return SL_ERROR;
+    }
+    for (i++; i < len; i++) {
+        if (!sl_http_is(p[i], SL_HTTP_C_VALUE)) {
+            *bad = i;
+            *error = "the value may not hold CR, LF, NUL or any other "
+                     "control character but HTAB";
+            return SL_ERROR;
+        }
+    }
+    return SL_OK;
 }
 
 

@@ -91,6 +91,23 @@ BAD = [
      GOOD.replace("status = 200;", 'status = 200; location = "/x";'),
      7, "location", r"only with a redirect status \(301, 302, 303, 307 or "
      r"308\), not 200"),
+    # add_headers go onto the wire as written: a CR LF would end the head
+    # and let the config write a second field, or a body.
+    ("add_headers with CR LF in a value",
+     GOOD.replace("} );", '\n add_headers = [ "X-A: 1",\n'
+                  '   "X-B: 1\\r\\nSet-Cookie: a=b" ]; } );', 1),
+     9, "add_headers[1]", r"the value may not hold CR, LF, NUL or any other "
+     r"control character but HTAB \(character 7 is \\x0D\)"),
+    ("add_headers without a colon",
+     GOOD.replace("} );", '\n add_headers = [ "nosniff" ]; } );', 1),
+     8, "add_headers[0]", r"expected \"Name: value\": no ':' after the field "
+     r"name"),
+    ("server_names in a form that never matches",
+     GOOD.replace("listen = [", 'server_names = [ ".example.com" ];\n'
+                  '        listen = [', 1),
+     6, "server_names[0]", r'"\.example\.com" cannot match \(supported: '
+     r'exact names, and "\*\." followed by a domain\): write both the '
+     r'name and a wildcard instead'),
 ]
 
 

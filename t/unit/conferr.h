@@ -4,7 +4,8 @@
  * "%s" standing for the file's path. sl_test_conf_errors writes each text
  * to DIR/bad.conf, loads it with sl_cycle_load and fails the test, naming
  * the row and its source line, unless the load fails with that error.
- * Include after cmocka.h and sl_cycle.h.
+ * sl_test_conf_dir_make and _remove are the group setup and teardown
+ * around that directory. Include after cmocka.h and sl_cycle.h.
  */
 #ifndef SL_TEST_CONFERR_H
 #define SL_TEST_CONFERR_H
@@ -64,6 +65,28 @@ sl_test_conf_errors(const sl_conf_row_t *rows, size_t n, const char *dir)
                      cycle ? " (and the load succeeded)" : "");
         }
     }
+}
+
+/*
+ * Group setup of a config test: the stderr log, and dir (a mkdtemp
+ * template, filled in) made for the files written. Returns 0 or -1.
+ */
+static inline int
+sl_test_conf_dir_make(char *dir)
+{
+    (void) sl_log_init_stderr();
+    return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+
+/* Group teardown: dir and every file in it removed. Returns 0 or -1. */
+static inline int
+sl_test_conf_dir_remove(const char *dir)
+{
+    char  cmd[300];
+
+    (void) snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
 }
 
 #endif /* SL_TEST_CONFERR_H */

@@ -329,8 +329,7 @@ static int
 sl_test_setup(void **state)
 {
     (void) state;
-    (void) sl_log_init_stderr();
-    if (mkdtemp(sl_test_dir) == NULL) {
+    if (sl_test_conf_dir_make(sl_test_dir) != 0) {
         return -1;
     }
     return sl_http_register() == SL_OK ? 0 : -1;
@@ -340,11 +339,8 @@ sl_test_setup(void **state)
 static int
 sl_test_teardown(void **state)
 {
-    char  cmd[300];
-
     (void) state;
-    (void) snprintf(cmd, sizeof(cmd), "rm -rf '%s'", sl_test_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return sl_test_conf_dir_remove(sl_test_dir);
 }
 
 
