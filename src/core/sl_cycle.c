@@ -184,9 +184,7 @@ sl_cycle_parse(sl_conf_t *cf, sl_cycle_t *cycle)
         ncpu = sysconf(_SC_NPROCESSORS_ONLN);
         cycle->worker_processes = ncpu > 0 ? sl_min(ncpu, SL_MAX_WORKERS) : 1;
     }
-    if (cycle->error_log_conf.path.len != sizeof("stderr") - 1
-        || memcmp(cycle->error_log_conf.path.data, "stderr", 6) != 0)
-    {
+    if (sl_log_std_fd(&cycle->error_log_conf.path) == -1) {
         cycle->error_log_conf.path.data = sl_conf_resolve_path(cf,
             (const char *) cycle->error_log_conf.path.data,
             &cycle->error_log_conf.path.len);
@@ -333,7 +331,7 @@ sl_cycle_files_check(sl_cycle_t *cycle, sl_log_t *log)
 {
     sl_uint_t  i;
 
-    if (!sl_str_eq(&cycle->error_log_conf.path, "stderr")
+    if (sl_log_std_fd(&cycle->error_log_conf.path) == -1
         && sl_cycle_file_check(&cycle->error_log_conf.path, "error log",
                                log) != SL_OK)
     {

@@ -101,11 +101,24 @@ sl_log_level_name(sl_uint_t level)
 }
 
 
+int
+sl_log_std_fd(const sl_str_t *path)
+{
+    if (sl_str_eq(path, "stderr")) {
+        return STDERR_FILENO;
+    }
+    if (sl_str_eq(path, "stdout")) {
+        return STDOUT_FILENO;
+    }
+    return -1;
+}
+
+
 sl_int_t
 sl_log_file_open(sl_log_file_t *file, sl_err_t *err)
 {
-    if (sl_str_eq(&file->path, "stderr")) {
-        file->fd = STDERR_FILENO;
+    file->fd = sl_log_std_fd(&file->path);
+    if (file->fd != -1) {
         return SL_OK;
     }
     file->fd = open((const char *) file->path.data,
@@ -123,8 +136,8 @@ sl_log_file_reopen(sl_log_file_t *file, sl_err_t *err)
 {
     int  fd;
 
-    if (file->fd == STDERR_FILENO) {
-        return SL_OK;
+    if (sl_log_std_fd(&file->path) != -1) {
+        return SL_OK;   /* not ours to swap: whoever started us owns it */
     }
     fd = open((const char *) file->path.data,
               O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);

@@ -24,7 +24,7 @@ enum {
 /* One open log file; shared by every sl_log_t that writes to it. */
 typedef struct {
     int        fd;
-    sl_str_t   path;       /* NUL-terminated; "stderr" means fd 2 */
+    sl_str_t   path;       /* NUL-terminated; "stderr", "stdout": fd 2, 1 */
 } sl_log_file_t;
 
 /*
@@ -71,8 +71,17 @@ int sl_log_level_from_name(const char *name);
 const char *sl_log_level_name(sl_uint_t level);
 
 /*
- * Opens path for appending (creating it 0644); "stderr" uses fd 2.
- * Returns SL_OK, or SL_ERROR with the reason in err (errno).
+ * The descriptor a log path names by itself: STDERR_FILENO for "stderr",
+ * STDOUT_FILENO for "stdout", -1 for any other path (a file). The one
+ * rule for the error log and the access log alike: such a path is never
+ * resolved against the config's directory, opened, reopened or closed.
+ */
+int sl_log_std_fd(const sl_str_t *path);
+
+/*
+ * Opens path for appending (creating it 0644); "stderr" and "stdout" use
+ * fd 2 and 1 (sl_log_std_fd). Returns SL_OK, or SL_ERROR with the reason
+ * in err (errno).
  */
 sl_int_t sl_log_file_open(sl_log_file_t *file, sl_err_t *err);
 
@@ -84,7 +93,7 @@ sl_int_t sl_log_file_open(sl_log_file_t *file, sl_err_t *err);
  */
 sl_int_t sl_log_file_reopen(sl_log_file_t *file, sl_err_t *err);
 
-/* Closes the file unless it is stderr. */
+/* Closes the file unless it is stderr or stdout. */
 void sl_log_file_close(sl_log_file_t *file);
 
 /*

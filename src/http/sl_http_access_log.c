@@ -415,14 +415,13 @@ sl_http_al_build(sl_http_access_log_t *al, const sl_str_t *format)
 static int
 sl_http_al_open_fd(sl_http_access_log_t *al, sl_err_t *err)
 {
-    if (strcmp((const char *) al->path, "stderr") == 0) {
+    sl_str_t  path;
+
+    path.data = al->path;
+    path.len = strlen((const char *) al->path);
+    al->fd = sl_log_std_fd(&path);
+    if (al->fd != -1) {
         al->std = 1;
-        al->fd = STDERR_FILENO;
-        return al->fd;
-    }
-    if (strcmp((const char *) al->path, "stdout") == 0) {
-        al->std = 1;
-        al->fd = STDOUT_FILENO;
         return al->fd;
     }
     al->fd = open((const char *) al->path,

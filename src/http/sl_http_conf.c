@@ -255,9 +255,7 @@ sl_http_conf_access_log(sl_conf_t *cf, sl_conf_node_t *n, void *field)
     if (sl_conf_parse_group(cf, n, sl_http_log_fields, &log) != SL_OK) {
         return SL_ERROR;
     }
-    if (!sl_str_eq(&log.path, "off") && !sl_str_eq(&log.path, "stderr")
-        && !sl_str_eq(&log.path, "stdout"))
-    {
+    if (!sl_str_eq(&log.path, "off") && sl_log_std_fd(&log.path) == -1) {
         log.path.data = sl_conf_resolve_path(cf, (const char *) log.path.data,
                                              &log.path.len);
         if (log.path.data == NULL) {

@@ -27,7 +27,8 @@ fails with "Address already in use", new ports are picked and it starts
 again). The binary runs in the foreground as `sluice -c conf` with
 NOTIFY_SOCKET set to a datagram socket the harness owns: READY=1 there is
 the readiness signal, and every message is kept (srv.notify). stderr goes
-to a file. srv.pid is the master, srv.workers() (alias worker_pids()) its
+to a file, and so does stdout (to its own file, srv.stdout(), with
+split_stdout=True). srv.pid is the master, srv.workers() (alias worker_pids()) its
 children now, srv.error_log() the log's text. close() stops the master
 (TERM, then KILL at a deadline) and fails the test when the master died of
 a signal or exited non-zero unexpectedly, when the error log or stderr has
@@ -265,11 +266,12 @@ class Server:
     ready: wait for READY=1 in start().  cwd: the master's working
     directory (default: the temporary directory); -c is given relative
     to it.  keep_fds: keep descriptors sent to the notify socket (see
-    Notify)."""
+    Notify).  split_stdout: stdout to stdout.txt rather than with
+    stderr."""
 
     def __init__(self, conf, ports=1, env=None, allow=(),
                  error_log="error.log", ready=True, cwd=None,
-                 keep_fds=False):
+                 keep_fds=False, split_stdout=False):
         self.conf_text = conf
         self.keep_fds = keep_fds
         self.nports = ports
@@ -281,6 +283,9 @@ class Server:
         self.conf_path = os.path.join(self.dir, "sluice.conf")
         self.error_log_path = os.path.join(self.dir, error_log)
         self.stderr_path = os.path.join(self.dir, "stderr.txt")
+        self.stdout_path = os.path.join(
+            self.dir, "stdout.txt" if split_stdout else "stderr.txt")
+        self.stdout_file = None   # split_stdout: its own file
         self.logs = [self.error_log_path]   # checked at teardown; add more
         self.proc = None
         self.notify = None
@@ -337,11 +342,16 @@ class Server:
         env["NOTIFY_SOCKET"] = self.notify.path
         if self.proc is not None:
             self.stderr_file.close()   # a restart: one file, appended
+        if self.stdout_file is not None:
+            self.stdout_file.close()
         self.stderr_file = open(self.stderr_path, "ab")
+        if self.stdout_path != self.stderr_path:
+            self.stdout_file = open(self.stdout_path, "ab")
         conf = os.path.relpath(self.conf_path, self.cwd)
         self.proc = subprocess.Popen([BINARY, "-c", conf],
                                      stdin=subprocess.DEVNULL,
-                                     stdout=self.stderr_file,
+                                     stdout=self.stdout_file
+                                     or self.stderr_file,
                                      stderr=self.stderr_file, env=env,
                                      cwd=self.cwd)
         self.pid = self.proc.pid
@@ -423,6 +433,8 @@ class Server:
                 self.notify.close()
             if self.proc is not None:
                 self.stderr_file.close()
+            if self.stdout_file is not None:
+                self.stdout_file.close()
             if KEEP:
                 sys.stderr.write("sltest: kept %s\n" % self.dir)
             else:
@@ -447,7 +459,9 @@ class Server:
         """No [alert], [crit] or sanitizer line in the logs (unless
         allowed)."""
         bad = []
-        for text in [read_text(p) for p in self.logs] + [self.stderr()]:
+        for text in [read_text(p) for p in self.logs] + [self.stderr()] + \
+                ([self.stdout()] if self.stdout_path != self.stderr_path
+                 else []):
             for line in text.splitlines():
                 if BAD_LINES.search(line) and \
                         not any(a.search(line) for a in self.allow):
@@ -482,6 +496,11 @@ class Server:
 
     def stderr(self):
         return read_text(self.stderr_path)
+
+    def stdout(self):
+        """What the master and workers wrote to stdout (with stderr's
+        unless split_stdout)."""
+        return read_text(self.stdout_path)
 
     def log_mark(self):
         """A position in the error log, for wait_log(since=...)."""

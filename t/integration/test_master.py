@@ -497,6 +497,33 @@ class Reopen(unittest.TestCase):
         self.check_reopen(sltest.start(self, conf()))
 
 
+class StdStreams(unittest.TestCase):
+    """"stdout" and "stderr" name the streams sluice was started with, for
+    the error log and the access log alike: no file of that name is made,
+    not at start and not when USR1 reopens the logs."""
+
+    def test_error_and_access_log_to_stdout(self):
+        text = conf(http='access_log = { path = "stdout"; '
+                         'format = "access $status $request_uri"; '
+                         'flush = 0.01; };')
+        text = text.replace('path = "error.log"', 'path = "stdout"')
+        self.assertIn('error_log = { path = "stdout"', text)
+        srv = sltest.start(self, text, split_stdout=True)
+        start = r"\[notice\] %d#0: " % srv.pid
+        srv.wait_log(start, path=srv.stdout_path)
+        self.assertEqual(sltest.get(srv.port, "/seen").status, 200)
+        srv.wait_log(r"(?m)^access 200 /seen$", path=srv.stdout_path)
+        srv.kill(signal.SIGUSR1)
+        srv.wait_log(start + "logs reopened", path=srv.stdout_path)
+        # A worker's line after the reopen still reaches stdout.
+        self.assertEqual(bad_request(srv.port), 400)
+        srv.wait_log(r"\[info\] \d+#0: (\*\d+ )?bad request",
+                     path=srv.stdout_path)
+        self.assertNotRegex(srv.stderr(), r"\[notice\]|access 200")
+        self.assertFalse(os.path.exists(srv.path("stdout")))
+        self.assertFalse(os.path.exists(srv.path("error.log")))
+
+
 @unittest.skipUnless(os.geteuid() == 0, "the user directive needs root")
 class User(unittest.TestCase):
     def start(self):

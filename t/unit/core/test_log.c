@@ -562,19 +562,48 @@ test_log_file_open_reports_errno_on_failure(void **state)
 
 
 static void
-test_log_file_stderr_uses_fd_2_and_is_never_closed(void **state)
+test_log_file_std_streams_use_fd_2_and_1_and_are_never_closed(void **state)
 {
-    sl_log_file_t  file = { -1, sl_string("stderr") };
+    static const struct {
+        const char  *path;
+        int          fd;
+    } rows[] = {
+        { "stderr", STDERR_FILENO }, { "stdout", STDOUT_FILENO },
+        { "./stdout", -1 }, { "stdout.log", -1 }, { "STDOUT", -1 },
+        { "/dev/stdout", -1 }, { "std", -1 },
+    };
+    sl_log_file_t  file;
     sl_err_t       err = 0;
+    char           cwd[PATH_MAX];
+    size_t         i;
+    sl_str_t       path;
 
     (void) state;
-    assert_int_equal(sl_log_file_open(&file, &err), SL_OK);
-    assert_int_equal(file.fd, STDERR_FILENO);
-    assert_int_equal(sl_log_file_reopen(&file, &err), SL_OK);
-    assert_int_equal(file.fd, STDERR_FILENO);
-    sl_log_file_close(&file);
-    assert_int_equal(file.fd, -1);
-    assert_int_not_equal(fcntl(STDERR_FILENO, F_GETFD), -1);
+    for (i = 0; i < sl_nelem(rows); i++) {
+        path.data = (u_char *) rows[i].path;
+        path.len = strlen(rows[i].path);
+        if (sl_log_std_fd(&path) != rows[i].fd) {
+            fail_msg("\"%s\": expected %d", rows[i].path, rows[i].fd);
+        }
+    }
+    /* In a directory of our own: opening or reopening must not make a
+     * file called "stdout" or "stderr". */
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    assert_int_equal(chdir(test_log_dir), 0);
+    for (i = 0; i < 2; i++) {
+        file.fd = -1;
+        file.path.data = (u_char *) rows[i].path;
+        file.path.len = strlen(rows[i].path);
+        assert_int_equal(sl_log_file_open(&file, &err), SL_OK);
+        assert_int_equal(file.fd, rows[i].fd);
+        assert_int_equal(sl_log_file_reopen(&file, &err), SL_OK);
+        assert_int_equal(file.fd, rows[i].fd);
+        sl_log_file_close(&file);
+        assert_int_equal(file.fd, -1);
+        assert_int_not_equal(fcntl(rows[i].fd, F_GETFD), -1);
+        assert_int_equal(access(rows[i].path, F_OK), -1);
+    }
+    assert_int_equal(chdir(cwd), 0);
 }
 
 
@@ -729,7 +758,8 @@ main(void)
         TEST_LOG(test_log_file_open_appends_with_cloexec),
         TEST_LOG(test_log_file_open_creates_missing_file),
         cmocka_unit_test(test_log_file_open_reports_errno_on_failure),
-        cmocka_unit_test(test_log_file_stderr_uses_fd_2_and_is_never_closed),
+        cmocka_unit_test(
+            test_log_file_std_streams_use_fd_2_and_1_and_are_never_closed),
         TEST_LOG(test_log_file_close_releases_descriptor),
         TEST_LOG(test_log_file_reopen_after_rename_writes_to_new_file),
         TEST_LOG(test_log_file_reopen_failure_keeps_old_file),
