@@ -12,7 +12,8 @@
  *
  *   $remote_addr $remote_user ("-": no authentication here) $time_local
  *   $time_iso8601 $request $request_method $request_uri (the raw target)
- *   $uri (decoded, normalised) $server_protocol $status ("000" when none
+ *   $uri (decoded, normalised) $args (the query string, without '?';
+ *   "-" without one) $server_protocol $status ("000" when none
  *   was set) $body_bytes_sent $bytes_sent $request_time (seconds with
  *   milliseconds) $http_<name> (any request header, '_' matching '-',
  *   case-insensitive: $http_referer $http_user_agent $http_host ...)
@@ -56,6 +57,7 @@ typedef enum {
     SL_HTTP_AL_REQUEST_METHOD,
     SL_HTTP_AL_REQUEST_URI,
     SL_HTTP_AL_URI,
+    SL_HTTP_AL_ARGS,
     SL_HTTP_AL_SERVER_PROTOCOL,
     SL_HTTP_AL_STATUS,
     SL_HTTP_AL_BODY_BYTES_SENT,
@@ -91,6 +93,7 @@ static const sl_http_al_name_t  sl_http_al_names[] = {
     { "request_method", SL_HTTP_AL_REQUEST_METHOD },
     { "request_uri", SL_HTTP_AL_REQUEST_URI },
     { "uri", SL_HTTP_AL_URI },
+    { "args", SL_HTTP_AL_ARGS },
     { "server_protocol", SL_HTTP_AL_SERVER_PROTOCOL },
     { "status", SL_HTTP_AL_STATUS },
     { "body_bytes_sent", SL_HTTP_AL_BODY_BYTES_SENT },
@@ -563,6 +566,9 @@ sl_http_al_op_request(sl_http_request_t *r, const sl_http_al_op_t *op,
         break;
     case SL_HTTP_AL_URI:
         v = &r->uri;
+        break;
+    case SL_HTTP_AL_ARGS:
+        v = &r->head.query;   /* data is NULL without a '?' */
         break;
     case SL_HTTP_AL_SERVER_PROTOCOL:
         v = r->head.http_major == 1 && r->head.http_minor <= 1

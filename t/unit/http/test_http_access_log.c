@@ -249,7 +249,8 @@ test_check_accepts_known_formats_and_variables(void **state)
     check_ok("");
     check_ok("plain text, no variables");
     check_ok("$remote_addr $remote_user $time_local $time_iso8601 $request "
-             "$request_method $request_uri $uri $server_protocol $status "
+             "$request_method $request_uri $uri $args $server_protocol "
+             "$status "
              "$body_bytes_sent $bytes_sent $request_time $http_referer "
              "$http_user_agent $http_host $host $upstream_addr "
              "$upstream_status $upstream_response_time $connection "
@@ -344,6 +345,7 @@ test_custom_format_prints_every_variable(void **state)
     fx->r.head.method_name.len = 3;
     fx->r.head.target.data = fx->head + 4;
     fx->r.head.target.len = 11;
+    sl_str_set(&fx->r.head.query, "a=1&b=%22");
     sl_str_set(&fx->r.uri, "/decoded");
     sl_str_set(&fx->r.host, "www.example.test");
     fx_header(fx, "host", "www.example.test:8080", 21);
@@ -355,13 +357,13 @@ test_custom_format_prints_every_variable(void **state)
     sl_current_msec = 2003;
     assert_string_equal(fx_line(fx,
         "$remote_addr|$remote_user|$time_local|$time_iso8601|$request|"
-        "$request_method|$request_uri|$uri|$server_protocol|$status|"
+        "$request_method|$request_uri|$uri|$args|$server_protocol|$status|"
         "$body_bytes_sent|$bytes_sent|$request_time|$http_host|$host|"
         "$http_x_forwarded_for|$upstream_addr|$upstream_status|"
         "$upstream_response_time|$connection|$connection_requests|$pipe|"
         "$server_name|${status}s"),
         "127.0.0.5|-|" TIME_LOCAL "|" TIME_ISO "|GET /index.html HTTP/1.1|"
-        "GET|/index.html|/decoded|HTTP/1.1|200|"
+        "GET|/index.html|/decoded|a=1&b=%22|HTTP/1.1|200|"
         "1234|1384|1.503|www.example.test:8080|www.example.test|"
         "127.0.0.9|127.0.0.1:9000, 127.0.0.1:9001|502, -|"
         "12.345, 0.007|42|3|.|"
@@ -384,11 +386,29 @@ test_absent_values_print_a_dash(void **state)
     fx->c.socklen = 0;
     sl_current_msec = 900;                /* before start: not negative */
     assert_string_equal(fx_line(fx,
-        "$remote_addr \"$request\" $uri $status $body_bytes_sent $bytes_sent "
+        "$remote_addr \"$request\" $uri $args $status $body_bytes_sent "
+        "$bytes_sent "
         "$http_referer $host $upstream_addr $upstream_status "
         "$upstream_response_time $server_name $request_time "
         "$connection_requests"),
-        "- \"-\" - 000 0 10 - - - - - - 0.000 1\n");
+        "- \"-\" - - 000 0 10 - - - - - - 0.000 1\n");
+}
+
+
+/* $args: the query after '?', as sent; "-" only when there is no '?'. */
+static void
+test_args_is_the_query_as_sent(void **state)
+{
+    fx_t  *fx;
+
+    fx = *state;
+    assert_string_equal(fx_line(fx, "[$args]"), "[-]\n");
+    fx->r.head.query.data = fx->head + 15;
+    fx->r.head.query.len = 0;                     /* "GET /x? HTTP/1.1" */
+    assert_string_equal(fx_line(fx, "[$args]"), "[-]\n[]\n");
+    sl_str_set(&fx->r.head.query, "q=\"x\"\n");
+    assert_string_equal(fx_line(fx, "[$args]"),
+                        "[-]\n[]\n[q=\\x22x\\x22\\x0A]\n");
 }
 
 
@@ -776,6 +796,7 @@ main(void)
         T(test_common_line_is_exact),
         T(test_custom_format_prints_every_variable),
         T(test_absent_values_print_a_dash),
+        T(test_args_is_the_query_as_sent),
         T(test_status_and_address_forms),
         T(test_hostile_values_are_escaped),
         T(test_nul_in_a_value_is_escaped),

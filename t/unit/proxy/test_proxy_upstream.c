@@ -325,6 +325,39 @@ test_key_compile(void **state)
 }
 
 
+/* Every variable hash_key takes means the same in the access log, which
+ * knows each of them ($args included). */
+static void
+test_key_variables_are_access_log_variables(void **state)
+{
+    static const char *const  keys[] = {
+        "$remote_addr", "$request_uri", "$uri", "$args", "$host",
+        "$request_method", "$http_x_user_id",
+    };
+    sl_proxy_var_t           *v;
+    sl_pool_t                *pool;
+    sl_uint_t                 n;
+    sl_str_t                  text;
+    char                      err[256];
+    size_t                    i;
+
+    (void) state;
+    pool = sl_pool_create(4096);
+    assert_non_null(pool);
+    for (i = 0; i < sl_nelem(keys); i++) {
+        text.data = (u_char *) keys[i];
+        text.len = strlen(keys[i]);
+        if (sl_proxy_key_compile(pool, &text, &v, &n, err, sizeof(err))
+            != SL_OK || n != 1
+            || sl_http_access_log_check(&text, err, sizeof(err)) != SL_OK)
+        {
+            fail_msg("%s: %s", keys[i], err);
+        }
+    }
+    sl_pool_destroy(pool);
+}
+
+
 static void
 test_addr_parse(void **state)
 {
@@ -366,6 +399,7 @@ main(void)
         cmocka_unit_test(test_max_fails_within_fail_timeout),
         cmocka_unit_test(test_single_peer_is_never_marked_down),
         cmocka_unit_test(test_key_compile),
+        cmocka_unit_test(test_key_variables_are_access_log_variables),
         cmocka_unit_test(test_addr_parse),
     };
 
