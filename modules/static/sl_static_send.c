@@ -153,6 +153,13 @@ sl_static_send_file(sl_static_ctx_t *ctx)
     if (sl_static_file_hold(r->pool, f) != SL_OK) {
         return 500;
     }
+    /* Before the preconditions: a 412 or 416 also depends on which of
+     * the two files was chosen, so a cache must key it the same way. */
+    if (ctx->gz && sl_http_header_add(r, "Vary", (sl_str_t)
+                                      sl_string("Accept-Encoding")) != SL_OK)
+    {
+        return 500;
+    }
     memset(&in, 0, sizeof(in));
     in.headers = r->head.headers;
     in.nheaders = r->head.nheaders;
@@ -234,9 +241,9 @@ sl_static_send_416(sl_http_request_t *r, off_t size)
 
 
 /*
- * The headers every 200, 206 and 304 of f carries: validators, Vary when
- * a .gz sibling exists (whether or not it is sent), Content-Encoding
- * when it is, and Accept-Ranges.
+ * The headers every 200, 206 and 304 of f carries: validators,
+ * Content-Encoding when f is the .gz sibling, and Accept-Ranges. (Vary is
+ * added before, for every answer about a file with a usable sibling.)
  */
 static sl_int_t
 sl_static_send_headers(sl_static_ctx_t *ctx, sl_static_file_t *f,
@@ -257,11 +264,6 @@ sl_static_send_headers(sl_static_ctx_t *ctx, sl_static_file_t *f,
                                               ctx->file->key_len);
     }
     r->content_type = *ctx->file->type;
-    if (ctx->gz && sl_http_header_add(r, "Vary", (sl_str_t)
-                                      sl_string("Accept-Encoding")) != SL_OK)
-    {
-        return SL_ERROR;
-    }
     if (f == ctx->gz && status != 304
         && sl_http_header_add(r, "Content-Encoding",
                               (sl_str_t) sl_string("gzip")) != SL_OK)

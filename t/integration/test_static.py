@@ -606,6 +606,24 @@ class GzipStatic(StaticCase):
                 self.assertIsNone(r.header("Content-Encoding"))
                 self.assertEqual(r.header("Vary"), "Accept-Encoding")
 
+    def test_vary_on_every_answer_about_a_file_with_a_gz(self):
+        # A cache in front must key by Accept-Encoding whatever the answer
+        # is, the 412 and 416 too: each one depends on which file was
+        # chosen. Without a usable .gz no answer varies.
+        cases = ((("GET", []), 200), (("HEAD", []), 200),
+                 (("GET", ["Range: bytes=0-1"]), 206),
+                 (("GET", ["Range: bytes=99999-"]), 416),
+                 (("GET", ["If-Match: \"nope\""]), 412))
+        for path, vary in (("/gz/f.txt", "Accept-Encoding"),
+                           ("/gz/none.txt", None), ("/gz/old.txt", None)):
+            for ae in ([], ["Accept-Encoding: gzip"]):
+                for (method, extra), status in cases:
+                    with self.subTest(path=path, ae=ae, extra=extra,
+                                      method=method):
+                        r = self.get(path, ae + extra, method=method)
+                        self.assertEqual(r.status, status)
+                        self.assertEqual(r.header("Vary"), vary)
+
     def test_older_gz_is_not_used(self):
         r = self.get("/gz/old.txt", ["Accept-Encoding: gzip"])
         self.assertEqual(r.body, GZ_PLAIN)
