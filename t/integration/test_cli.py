@@ -178,6 +178,18 @@ class CheckConfig(unittest.TestCase):
         self.assertRegex(r.stderr, r'inc\.conf:1: "worker_connections": '
                                    r'3 is out of range')
 
+    def test_nested_include_resolves_against_the_main_file(self):
+        # As the manual says (libconfig's include directory): b.conf named
+        # in conf.d/a.conf is the one next to sluice.conf.
+        os.mkdir(os.path.join(self.dir, "conf.d"))
+        self.write('@include "b.conf"\n', "conf.d/a.conf")
+        self.write("worker_connections = 100;\n", "b.conf")
+        self.write("worker_connections = 3;\n", "conf.d/b.conf")
+        path = self.write(GOOD + '@include "conf.d/a.conf"\n')
+        r = sltest.run(["-T", "-c", path])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"(?m)^worker_connections = 100;$")
+
     def test_missing_http_block(self):
         path = self.write("worker_processes = 1;\n")
         r = sltest.run(["-t", "-c", path])

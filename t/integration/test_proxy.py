@@ -215,6 +215,26 @@ class TestForwarding(ProxyCase):
         c.request("GET", "/echo/2")
         self.assertEqual(echo(c.read_response())["target"], "/echo/2")
 
+    def test_unknown_trace_and_connect_never_reach_the_backend(self):
+        # 501 before routing, as the manual's PROXY section says: these
+        # are not forwarded, and the connection closes (what follows the
+        # head cannot be known).
+        before = self.be["b1"].count()[1]
+        for name, raw in (
+                ("unknown", b"PURGE /echo HTTP/1.1\r\nHost: a\r\n\r\n"),
+                ("lower case", b"get /echo HTTP/1.1\r\nHost: a\r\n\r\n"),
+                ("TRACE", b"TRACE /echo HTTP/1.1\r\nHost: a\r\n\r\n"),
+                ("CONNECT", b"CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n"
+                            b"\r\n")):
+            with self.subTest(name):
+                c = self.client()
+                c.send(raw)
+                r = c.read_response()
+                self.assertEqual(r.status, 501)
+                self.assertEqual(r.header("Connection"), "close")
+        # /count is itself a request the backend serves and counts.
+        self.assertEqual(self.be["b1"].count()[1], before + 1)
+
     def test_strip_prefix_and_configured_host(self):
         d = echo(self.get("/api/echo?q=1"))
         self.assertEqual(d["target"], "/echo?q=1")

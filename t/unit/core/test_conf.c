@@ -264,7 +264,8 @@ test_listen_addresses_parse_and_normalise(void **state)
         { "[::1]:443", "[::1]:443" }, { "[::]:80", "[::]:80" },
         { "127.0.0.1:0", NULL }, { "127.0.0.1:65536", NULL },
         { "127.0.0.1:", NULL }, { "[::1]443", NULL }, { "1.2.3:80", NULL },
-        { "127.0.0.1:8a", NULL },
+        { "127.0.0.1:8a", NULL }, { "example.com:80", NULL },
+        { "[localhost]:80", NULL },
     };
     sl_sockaddr_t  addr;
     socklen_t      len;

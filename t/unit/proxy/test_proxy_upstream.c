@@ -383,6 +383,13 @@ test_addr_parse(void **state)
                      SL_ERROR);
     assert_int_equal(sl_proxy_addr_parse("1.2.3.4:8x", &a, err, sizeof(err)),
                      SL_ERROR);
+    /* Numeric only, as the manual says: no name is looked up, not even
+     * the one listen knows. */
+    assert_int_equal(sl_proxy_addr_parse("localhost:80", &a, err,
+                                         sizeof(err)), SL_ERROR);
+    assert_non_null(strstr(err, "numeric addresses only"));
+    assert_int_equal(sl_proxy_addr_parse("app.internal:80", &a, err,
+                                         sizeof(err)), SL_ERROR);
 }
 
 
