@@ -15,3 +15,7 @@ EXTRA_DIST += t/integration/test_bench_tools.py
 # Accept strategies: both workers share the clients, none is refused.
 TESTS += t/integration/test_accept.py
 EXTRA_DIST += t/integration/test_accept.py
+# The manual and the parser know the same directives (man/sluice.conf.5
+# against `sluice -T` and the field tables).
+TESTS += t/integration/test_conf_docs.py
+EXTRA_DIST += t/integration/test_conf_docs.py
