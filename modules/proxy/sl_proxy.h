@@ -338,8 +338,9 @@ void sl_proxy_pool_drain(sl_proxy_worker_t *pw, sl_proxy_upstream_t *up);
 void sl_proxy_conns_free(sl_proxy_worker_t *pw);
 
 /* sl_proxy_head.c */
+int sl_proxy_upgrade_pick(const sl_http_head_t *h, sl_str_t *token);
 sl_int_t sl_proxy_head_build(sl_http_request_t *r,
-    const sl_proxy_loc_conf_t *lcf, int upgrade, sl_str_t *out);
+    const sl_proxy_loc_conf_t *lcf, const sl_str_t *upg, sl_str_t *out);
 sl_int_t sl_proxy_head_target(sl_pool_t *pool, const sl_http_head_t *h,
     const sl_str_t *uri, const sl_proxy_loc_conf_t *lcf, sl_str_t *out);
 sl_int_t sl_proxy_head_response(sl_http_request_t *r,

@@ -8,8 +8,9 @@
  * Hop-by-hop fields (RFC 9110 7.6.1) stop here in both directions:
  * Connection and every field it names, Keep-Alive, TE, Trailer,
  * Transfer-Encoding and Upgrade (both re-made by the proxy as needed), and
- * the Proxy-* fields. The request also loses Host, Content-Length and
- * Expect (re-made: the engine has already answered 100-continue) and the
+ * the Proxy-* fields. The request also loses HTTP2-Settings (h2c's, never
+ * forwarded: see sl_proxy_upgrade_pick), Host, Content-Length and Expect
+ * (re-made: the engine has already answered 100-continue) and the
  * X-Forwarded-* fields the proxy writes itself; X-Forwarded-For keeps the
  * client's list and appends the client's address.
  */
@@ -145,7 +146,9 @@ sl_proxy_head_skip(const sl_str_t *name, const sl_proxy_tokens_t *t)
         }
         break;
     case 14:
-        if (sl_http_parse_eq(name, "content-length", 14)) {
+        if (sl_http_parse_eq(name, "content-length", 14)
+            || sl_http_parse_eq(name, "http2-settings", 14))
+        {
             return 1;
         }
         break;
@@ -309,19 +312,55 @@ sl_proxy_head_tail(u_char *p, const sl_http_head_t *h,
 
 
 /*
+ * Whether the client's head h asks to switch to a protocol the proxy
+ * tunnels: an HTTP/1.1 request with "Connection: upgrade" whose Upgrade
+ * fields list "websocket". Then *token is set to that element as the
+ * client wrote it (in h's buffer) and 1 is returned; else 0, *token
+ * untouched. Pure. Only WebSocket is tunnelled: h2c is deprecated (RFC
+ * 9113 3.1) and forwarding it would let a client speak HTTP/2 to the
+ * backend past the proxy's rules (h2c smuggling). Any other token goes
+ * with the hop-by-hop fields, and the request is proxied as a plain one.
+ */
+int
+sl_proxy_upgrade_pick(const sl_http_head_t *h, sl_str_t *token)
+{
+    sl_str_t  rest, elem;
+    size_t    i;
+
+    if (!h->conn_upgrade || h->http_major != 1 || h->http_minor < 1) {
+        return 0;
+    }
+    for (i = 0; i < h->nheaders; i++) {
+        if (!sl_http_parse_eq(&h->headers[i].name, "upgrade", 7)) {
+            continue;
+        }
+        rest = h->headers[i].value;
+        while (sl_proxy_list_next(&rest, &elem)) {
+            if (sl_http_parse_eq(&elem, "websocket", 9)) {
+                *token = elem;
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+
+/*
  * Builds the request head for the backend into pool memory: request
  * line (HTTP/1.1), Host, the client's end-to-end fields, X-Forwarded-*,
  * body framing, and Connection (upgrade, or close when the upstream keeps
- * no connections). upgrade: the client asked to switch protocols and we
- * forward it. Returns SL_OK with out set, or SL_ERROR (out of memory).
+ * no connections). upg: the Upgrade token to forward (from
+ * sl_proxy_upgrade_pick), empty for none. Returns SL_OK with out set, or
+ * SL_ERROR (out of memory).
  */
 sl_int_t
 sl_proxy_head_build(sl_http_request_t *r, const sl_proxy_loc_conf_t *lcf,
-    int upgrade, sl_str_t *out)
+    const sl_str_t *upg, sl_str_t *out)
 {
     sl_proxy_tokens_t   t;
     sl_http_head_t     *h;
-    sl_str_t            target, host, client, addr, upg;
+    sl_str_t            target, host, client, addr;
     u_char              atext[INET6_ADDRSTRLEN], *p, *buf;
     size_t              i, size;
 
@@ -335,21 +374,15 @@ sl_proxy_head_build(sl_http_request_t *r, const sl_proxy_loc_conf_t *lcf,
     addr.data = atext;
     addr.len = sl_proxy_addr_text(r, atext, sizeof(atext));
     sl_proxy_tokens_collect(h->headers, h->nheaders, &t);
-    upg.len = 0;
-    upg.data = NULL;
 
     size = h->method_name.len + target.len + 64 + host.len + client.len
-           + addr.len
+           + addr.len + upg->len
            + sl_proxy_head_xff_size(r) + 160;
     for (i = 0; i < h->nheaders; i++) {
-        if (upgrade && sl_http_parse_eq(&h->headers[i].name, "upgrade", 7)) {
-            upg = h->headers[i].value;
-        }
         if (!sl_proxy_head_skip(&h->headers[i].name, &t)) {
             size += h->headers[i].name.len + h->headers[i].value.len + 4;
         }
     }
-    size += upg.len;
     buf = sl_pnalloc(r->pool, size);
     if (buf == NULL) {
         return SL_ERROR;
@@ -370,7 +403,7 @@ sl_proxy_head_build(sl_http_request_t *r, const sl_proxy_loc_conf_t *lcf,
         *p++ = '\r';
         *p++ = '\n';
     }
-    p = sl_proxy_head_tail(p, h, lcf, &upg);
+    p = sl_proxy_head_tail(p, h, lcf, upg);
     out->data = buf;
     out->len = (size_t) (p - buf);
     return SL_OK;

@@ -162,6 +162,7 @@ sl_proxy_ctx_create(sl_http_request_t *r, sl_proxy_ctx_t **out)
     sl_proxy_ctx_t             *ctx;
     sl_pool_cleanup_t          *cln;
     sl_http_head_t             *h;
+    sl_str_t                    upg;
 
     lcf = r->loc->module_conf;
     pw = sl_proxy_worker_get();
@@ -179,8 +180,9 @@ sl_proxy_ctx_create(sl_http_request_t *r, sl_proxy_ctx_t **out)
     ctx->log.action = NULL;   /* ours is printed by the handler */
     ctx->log.handler = sl_proxy_log_handler;
     ctx->log.data = ctx;
-    ctx->upgrade = h->upgrade && h->conn_upgrade && h->http_minor >= 1
-                   && !sl_http_has_body(r);
+    upg.len = 0;
+    upg.data = NULL;
+    ctx->upgrade = !sl_http_has_body(r) && sl_proxy_upgrade_pick(h, &upg);
     ctx->tried = sl_palloc(r->pool, sizeof(sl_proxy_peer_t *)
                                     * (size_t) lcf->next_upstream_tries);
     ctx->try_log = sl_pcalloc(r->pool, sizeof(sl_http_upstream_try_t)
@@ -188,7 +190,7 @@ sl_proxy_ctx_create(sl_http_request_t *r, sl_proxy_ctx_t **out)
     cln = sl_pool_cleanup_add(r->pool, sl_proxy_cleanup, ctx);
     ctx->buf = cln ? sl_proxy_buf_take(ctx, pw, lcf->buffer_size) : NULL;
     if (ctx->tried == NULL || ctx->try_log == NULL || ctx->buf == NULL
-        || sl_proxy_head_build(r, lcf, ctx->upgrade, &ctx->head) != SL_OK)
+        || sl_proxy_head_build(r, lcf, &upg, &ctx->head) != SL_OK)
     {
         return SL_ERROR;
     }

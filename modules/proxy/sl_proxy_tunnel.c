@@ -1,10 +1,10 @@
 /*
  * sl_proxy_tunnel.c: the two-way byte tunnel after a 101 (modules layer),
- * for WebSocket and any other upgrade. Once the client has the 101, the
- * proxy takes over both connections' events and copies bytes each way
- * through one buffer per direction: a side is read only while its
- * buffer is empty, so a slow reader holds back its peer instead of
- * growing memory (backpressure both ways).
+ * for WebSocket, the only upgrade forwarded (sl_proxy_upgrade_pick). Once
+ * the client has the 101, the proxy takes over both connections' events
+ * and copies bytes each way through one buffer per direction: a side is
+ * read only while its buffer is empty, so a slow reader holds back its
+ * peer instead of growing memory (backpressure both ways).
  *
  * A side's EOF is passed on as a half-close (shutdown SHUT_WR of the
  * other side, once its buffer drained); the tunnel ends when both

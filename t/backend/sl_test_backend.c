@@ -27,7 +27,8 @@
  *   /health            200, or what /sethealth/N last set
  *   /sethealth/N       sets /health's status
  *   /count             JSON: connections accepted, requests served
- *   /ws                WebSocket: 101, then echoes each frame
+ *   /ws                WebSocket: 101, then echoes each frame (400
+ *                      unless Upgrade is "websocket" alone)
  *   /ws/greet          the same, with a text frame "hi" sent in the same
  *                      write as the 101
  *   /upload            reads the body; JSON: its length and FNV-1a hash
@@ -681,13 +682,18 @@ be_ws(be_conn_t *bc, int greet)
     static const char  guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
     unsigned char      digest[20], hdr[14], mask[4], *payload;
     char               key[128], accept[64], extra[256];
-    const char        *k;
+    const char        *k, *u;
     uint64_t           plen;
     size_t             i, hl;
     int                op;
 
+    /* Strict on purpose: the proxy must forward "websocket" alone, even
+     * when its client listed other protocols too. */
+    u = be_field(bc, "upgrade");
     k = be_field(bc, "sec-websocket-key");
-    if (k == NULL || strlen(k) > 60) {
+    if (u == NULL || strcasecmp(u, "websocket") != 0 || k == NULL
+        || strlen(k) > 60)
+    {
         return be_head(bc, 400, "Content-Length: 0\r\n");
     }
     snprintf(key, sizeof(key), "%s%s", k, guid);

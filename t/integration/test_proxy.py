@@ -235,6 +235,23 @@ class TestForwarding(ProxyCase):
         # /count is itself a request the backend serves and counts.
         self.assertEqual(self.be["b1"].count()[1], before + 1)
 
+    def test_h2c_upgrade_is_not_forwarded(self):
+        # h2c (deprecated, RFC 9113 3.1) would let a client speak HTTP/2
+        # to the backend past the proxy: the request goes as a plain one,
+        # without Upgrade or HTTP2-Settings, whether or not Connection
+        # names HTTP2-Settings.
+        c = self.client()
+        for conn in ("Upgrade, HTTP2-Settings", "Upgrade"):
+            c.request("GET", "/echo/h2c", headers=[
+                "Connection: " + conn, "Upgrade: h2c",
+                "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA"])
+            r = c.read_response(interim=True)
+            self.assertEqual(r.status, 200, conn)
+            d = echo(r)
+            self.assertEqual(d["target"], "/echo/h2c")
+            for gone in ("Upgrade", "HTTP2-Settings", "Connection"):
+                self.assertIsNone(header(d, gone), (conn, gone))
+
     def test_strip_prefix_and_configured_host(self):
         d = echo(self.get("/api/echo?q=1"))
         self.assertEqual(d["target"], "/echo?q=1")
@@ -739,9 +756,9 @@ class TestWebSocket(ProxyCase):
         return make_conf([upstream("ws", [cls.be["w"].addr])],
                          [proxy_loc("/", upstream="ws", read_timeout=1)])
 
-    def handshake(self, c, path="/ws"):
+    def handshake(self, c, path="/ws", upgrade="websocket"):
         key = base64.b64encode(os.urandom(16)).decode()
-        c.request("GET", path, headers=["Upgrade: websocket",
+        c.request("GET", path, headers=["Upgrade: " + upgrade,
                                          "Connection: Upgrade",
                                          "Sec-WebSocket-Key: " + key,
                                          "Sec-WebSocket-Version: 13"])
@@ -765,6 +782,12 @@ class TestWebSocket(ProxyCase):
         c.send(ws_frame(b"\x03\xe8", 8))
         self.assertEqual(ws_read(c), (8, b"\x03\xe8"))
         self.assertEqual(c.wait_closed(), b"")
+
+    def test_websocket_listed_after_h2c_still_tunnels(self):
+        c = self.client()
+        self.handshake(c, "/ws", upgrade="h2c, websocket")
+        c.send(ws_frame(b"both", 1))
+        self.assertEqual(ws_read(c), (1, b"both"))
 
     def test_frame_right_after_the_101(self):
         # The backend's first frame comes in the segment of its 101: the

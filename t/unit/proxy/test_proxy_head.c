@@ -2,7 +2,8 @@
  * test_proxy_head.c: the heads the proxy writes (modules/proxy/
  * sl_proxy_head.c): the exact request head sent upstream for a parsed
  * client request (hop-by-hop fields, Connection-listed fields,
- * X-Forwarded-*, Host, framing, strip_prefix targets, upgrades), and the
+ * X-Forwarded-*, Host, framing, strip_prefix targets, upgrades and which
+ * of them are tunnelled), and the
  * client's response head made from a backend's (through the engine's
  * sl_http_send_header, so the many-fields block is checked as written).
  */
@@ -74,13 +75,16 @@ sl_test_free(sl_test_req_t *t)
 }
 
 
+/* upgrade: whether the request must be one the proxy tunnels. */
 static void
 sl_test_expect_head(sl_test_req_t *t, int upgrade, const char *want)
 {
-    sl_str_t  out;
+    sl_str_t  out, upg;
 
-    assert_int_equal(sl_proxy_head_build(t->r, &t->lcf, upgrade, &out),
-                     SL_OK);
+    upg.len = 0;
+    upg.data = NULL;
+    assert_int_equal(sl_proxy_upgrade_pick(&t->r->head, &upg), upgrade);
+    assert_int_equal(sl_proxy_head_build(t->r, &t->lcf, &upg, &out), SL_OK);
     if (out.len != strlen(want) || memcmp(out.data, want, out.len) != 0) {
         fail_msg("got:\n%.*s\nwant:\n%s", (int) out.len, out.data, want);
     }
@@ -178,6 +182,119 @@ test_upgrade_is_forwarded_when_asked(void **state)
         "X-Forwarded-Host: h\r\nConnection: upgrade\r\n"
         "Upgrade: websocket\r\n\r\n");
     sl_test_free(t);
+}
+
+
+/* h2c is never forwarded: no Upgrade, no HTTP2-Settings, a plain request
+ * (HTTP2-Settings goes even when Connection does not name it). */
+static void
+test_h2c_upgrade_is_not_forwarded(void **state)
+{
+    sl_test_req_t  *t;
+
+    (void) state;
+    t = sl_test_request("GET /x HTTP/1.1\r\nHost: h\r\n"
+                        "Connection: Upgrade, HTTP2-Settings\r\n"
+                        "Upgrade: h2c\r\n"
+                        "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n"
+                        "Accept: */*\r\n\r\n");
+    sl_test_expect_head(t, 0,
+        "GET /x HTTP/1.1\r\nHost: h\r\nAccept: */*\r\n"
+        "X-Forwarded-For: 192.0.2.5\r\nX-Forwarded-Proto: http\r\n"
+        "X-Forwarded-Host: h\r\n\r\n");
+    sl_test_free(t);
+    t = sl_test_request("GET /x HTTP/1.1\r\nHost: h\r\n"
+                        "Connection: upgrade\r\nUpgrade: h2c\r\n"
+                        "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n");
+    sl_test_expect_head(t, 0,
+        "GET /x HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 192.0.2.5\r\n"
+        "X-Forwarded-Proto: http\r\nX-Forwarded-Host: h\r\n\r\n");
+    sl_test_free(t);
+}
+
+
+/* Of several tokens only websocket is forwarded. */
+static void
+test_upgrade_list_forwards_only_websocket(void **state)
+{
+    sl_test_req_t  *t;
+
+    (void) state;
+    t = sl_test_request("GET /ws HTTP/1.1\r\nHost: h\r\n"
+                        "Connection: keep-alive, Upgrade\r\n"
+                        "Upgrade: h2c, websocket\r\n\r\n");
+    sl_test_expect_head(t, 1,
+        "GET /ws HTTP/1.1\r\nHost: h\r\n"
+        "X-Forwarded-For: 192.0.2.5\r\nX-Forwarded-Proto: http\r\n"
+        "X-Forwarded-Host: h\r\nConnection: upgrade\r\n"
+        "Upgrade: websocket\r\n\r\n");
+    sl_test_free(t);
+}
+
+
+typedef struct {
+    const char  *name;
+    int          line;
+    const char  *fields;     /* after "Host: h\r\n" */
+    const char  *version;    /* "1.1" or "1.0" */
+    const char  *token;      /* expected, NULL: not tunnelled */
+} sl_test_pick_t;
+
+#define SL_PICK(name, fields, version, token)                               \
+    { name, __LINE__, fields, version, token }
+
+static void
+test_upgrade_pick(void **state)
+{
+    static const sl_test_pick_t  rows[] = {
+        SL_PICK("websocket", "Connection: Upgrade\r\nUpgrade: websocket\r\n",
+                "1.1", "websocket"),
+        SL_PICK("case kept", "Connection: upgrade\r\nUpgrade: WebSocket\r\n",
+                "1.1", "WebSocket"),
+        SL_PICK("h2c", "Connection: Upgrade, HTTP2-Settings\r\n"
+                "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQ\r\n", "1.1",
+                NULL),
+        SL_PICK("h2c first in a list", "Connection: Upgrade\r\n"
+                "Upgrade: h2c , websocket\r\n", "1.1", "websocket"),
+        SL_PICK("in a second field", "Connection: Upgrade\r\n"
+                "Upgrade: h2c\r\nUpgrade: websocket\r\n", "1.1",
+                "websocket"),
+        SL_PICK("other protocol", "Connection: Upgrade\r\n"
+                "Upgrade: TLS/1.2\r\n", "1.1", NULL),
+        SL_PICK("a longer name", "Connection: Upgrade\r\n"
+                "Upgrade: websockets\r\n", "1.1", NULL),
+        SL_PICK("no Connection: upgrade", "Upgrade: websocket\r\n", "1.1",
+                NULL),
+        SL_PICK("HTTP/1.0", "Connection: Upgrade\r\n"
+                "Upgrade: websocket\r\n", "1.0", NULL),
+        SL_PICK("no Upgrade field", "Connection: Upgrade\r\n", "1.1", NULL),
+    };
+    sl_test_req_t  *t;
+    sl_str_t        token;
+    char            text[512];
+    size_t          i;
+    int             got;
+
+    (void) state;
+    for (i = 0; i < sl_nelem(rows); i++) {
+        (void) snprintf(text, sizeof(text),
+                        "GET / HTTP/%s\r\nHost: h\r\n%s\r\n",
+                        rows[i].version, rows[i].fields);
+        t = sl_test_request(text);
+        token.len = 7;
+        token.data = (u_char *) "unset!!";
+        got = sl_proxy_upgrade_pick(&t->r->head, &token);
+        if (got != (rows[i].token != NULL)
+            || (got && !(token.len == strlen(rows[i].token)
+                         && memcmp(token.data, rows[i].token, token.len)
+                            == 0))
+            || (!got && memcmp(token.data, "unset!!", 7) != 0))
+        {
+            fail_msg("row \"%s\" (line %d): got %d \"%.*s\"", rows[i].name,
+                     rows[i].line, got, (int) token.len, token.data);
+        }
+        sl_test_free(t);
+    }
 }
 
 
@@ -362,6 +479,9 @@ main(void)
         cmocka_unit_test(test_body_framing_and_keepalive_off),
         cmocka_unit_test(test_configured_host_and_http10_without_host),
         cmocka_unit_test(test_upgrade_is_forwarded_when_asked),
+        cmocka_unit_test(test_h2c_upgrade_is_not_forwarded),
+        cmocka_unit_test(test_upgrade_list_forwards_only_websocket),
+        cmocka_unit_test(test_upgrade_pick),
         cmocka_unit_test(test_targets),
         cmocka_unit_test(test_response_head_relayed),
         cmocka_unit_test(test_switching_protocols_head),
