@@ -28,6 +28,8 @@ static int sl_conf_name_in(const char *name, const char *const *list);
 static const char *sl_conf_type_name(sl_conf_type_e type);
 static void sl_conf_add_default(sl_conf_node_t *node,
     const sl_conf_field_t *f, const void *field);
+static size_t sl_conf_where_text(sl_conf_t *cf, sl_conf_node_t *node,
+    char *buf, size_t size);
 
 
 sl_int_t
@@ -105,33 +107,59 @@ sl_conf_node_name(sl_conf_node_t *node, char *buf, size_t size)
 }
 
 
-sl_int_t
-sl_conf_error(sl_conf_t *cf, sl_conf_node_t *node, const char *fmt, ...)
+/*
+ * "file:line: \"name\"" of node into buf (size > 0), NUL-terminated; just
+ * "file" for the root group, which has no line. Returns the length.
+ */
+static size_t
+sl_conf_where_text(sl_conf_t *cf, sl_conf_node_t *node, char *buf,
+    size_t size)
 {
-    va_list      ap;
     char         namebuf[128];
     const char  *file;
     int          n, line;
 
+    file = node ? config_setting_source_file(node) : NULL;
+    file = file ? file : (const char *) cf->file.data;
+    line = node ? (int) config_setting_source_line(node) : 0;
+    if (line == 0) {
+        n = snprintf(buf, size, "%s", file);
+    } else {
+        n = snprintf(buf, size, "%s:%d: \"%s\"", file, line,
+                     sl_conf_node_name(node, namebuf, sizeof(namebuf)));
+    }
+    return n < 0 ? 0 : sl_min((size_t) n, size - 1);
+}
+
+
+const char *
+sl_conf_where(sl_conf_t *cf, sl_conf_node_t *node)
+{
+    char  buf[PATH_MAX + 160];
+
+    return (const char *) sl_pstrdup(cf->pool, (const u_char *) buf,
+                                     sl_conf_where_text(cf, node, buf,
+                                                        sizeof(buf)));
+}
+
+
+sl_int_t
+sl_conf_error(sl_conf_t *cf, sl_conf_node_t *node, const char *fmt, ...)
+{
+    va_list  ap;
+    size_t   n;
+
     if (cf->err[0] != '\0') {
         return SL_ERROR;
     }
-    file = node ? config_setting_source_file(node) : NULL;
-    line = node ? (int) config_setting_source_line(node) : 0;
-    if (line == 0) {
-        /* The root group has no line: say what is missing, file-wide. */
-        n = snprintf(cf->err, sizeof(cf->err), "%s: ",
-                     file ? file : (const char *) cf->file.data);
-    } else {
-        n = snprintf(cf->err, sizeof(cf->err), "%s:%d: \"%s\": ",
-                     file ? file : (const char *) cf->file.data, line,
-                     sl_conf_node_name(node, namebuf, sizeof(namebuf)));
-    }
-    if (n < 0 || (size_t) n >= sizeof(cf->err)) {
+    n = sl_conf_where_text(cf, node, cf->err, sizeof(cf->err));
+    if (n + 2 >= sizeof(cf->err)) {
         return SL_ERROR;
     }
+    cf->err[n++] = ':';
+    cf->err[n++] = ' ';
     va_start(ap, fmt);
-    (void) vsnprintf(cf->err + n, sizeof(cf->err) - (size_t) n, fmt, ap);
+    (void) vsnprintf(cf->err + n, sizeof(cf->err) - n, fmt, ap);
     va_end(ap);
     return SL_ERROR;
 }

@@ -93,6 +93,14 @@ sl_int_t sl_conf_parse_value(sl_conf_t *cf, sl_conf_node_t *node,
 sl_int_t sl_conf_error(sl_conf_t *cf, sl_conf_node_t *node,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/*
+ * Where node is, as sl_conf_error's messages begin: "file:line: \"name\""
+ * (only "file" for the root group), NUL-terminated in cf->pool, for a
+ * value whose failure can only show later (a log that cannot be opened).
+ * NULL when out of memory.
+ */
+const char *sl_conf_where(sl_conf_t *cf, sl_conf_node_t *node);
+
 /* The node's name, or its parent's for a list element ("servers[2]"). */
 const char *sl_conf_node_name(sl_conf_node_t *node, char *buf, size_t size);
 

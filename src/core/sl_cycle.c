@@ -22,7 +22,7 @@ static sl_int_t sl_cycle_parse(sl_conf_t *cf, sl_cycle_t *cycle);
 static sl_int_t sl_cycle_parse_blocks(sl_conf_t *cf, sl_cycle_t *cycle);
 static void sl_cycle_set_defaults(sl_cycle_t *cycle);
 static sl_int_t sl_cycle_file_check(const sl_str_t *path, const char *what,
-    sl_log_t *log);
+    const char *where, sl_log_t *log);
 
 static const char *const  sl_cycle_accept_names[] = {
     "reuseport", "mutex", NULL
@@ -279,10 +279,25 @@ sl_cycle_parse_user(sl_conf_t *cf, sl_conf_node_t *n, void *field)
 }
 
 
+/* Keeps where path was written: it is opened only at start or reload. */
 static sl_int_t
 sl_cycle_parse_error_log(sl_conf_t *cf, sl_conf_node_t *n, void *field)
 {
-    return sl_conf_parse_group(cf, n, sl_cycle_log_fields, field);
+    sl_cycle_log_conf_t  *lc;
+    sl_conf_node_t       *path;
+
+    if (sl_conf_parse_group(cf, n, sl_cycle_log_fields, field) != SL_OK) {
+        return SL_ERROR;
+    }
+    lc = field;
+    path = config_setting_get_member(n, "path");
+    if (path) {
+        lc->where = sl_conf_where(cf, path);
+        if (lc->where == NULL) {
+            return sl_conf_error(cf, n, "out of memory");
+        }
+    }
+    return SL_OK;
 }
 
 
@@ -303,21 +318,24 @@ sl_cycle_dump(const char *path, FILE *out, char *err, size_t errsize)
 sl_int_t
 sl_cycle_open_logs(sl_cycle_t *cycle, sl_log_t *fallback)
 {
-    sl_err_t  err;
+    const char  *where;
+    sl_err_t     err;
 
     cycle->error_log.path = cycle->error_log_conf.path;
+    where = cycle->error_log_conf.where ? cycle->error_log_conf.where
+                                        : "error_log";
     err = 0;
     if (sl_log_file_open(&cycle->error_log, &err) != SL_OK) {
-        sl_log_error(SL_LOG_EMERG, fallback, err, "cannot open error log \"%s\"",
-                     cycle->error_log.path.data);
+        sl_log_error(SL_LOG_EMERG, fallback, err, "%s: cannot open error log "
+                     "\"%s\"", where, cycle->error_log.path.data);
         return SL_ERROR;
     }
     if (cycle->user.len && geteuid() == 0 && cycle->error_log.fd > 2
         && fchown(cycle->error_log.fd, cycle->uid, cycle->gid) == -1)
     {
         err = errno;
-        sl_log_error(SL_LOG_EMERG, fallback, err, "cannot chown error log \"%s\"",
-                     cycle->error_log.path.data);
+        sl_log_error(SL_LOG_EMERG, fallback, err, "%s: cannot chown error log "
+                     "\"%s\"", where, cycle->error_log.path.data);
         return SL_ERROR;
     }
     cycle->log.file = &cycle->error_log;
@@ -333,12 +351,14 @@ sl_cycle_files_check(sl_cycle_t *cycle, sl_log_t *log)
 
     if (sl_log_std_fd(&cycle->error_log_conf.path) == -1
         && sl_cycle_file_check(&cycle->error_log_conf.path, "error log",
-                               log) != SL_OK)
+                               cycle->error_log_conf.where, log) != SL_OK)
     {
         return SL_ERROR;
     }
     for (i = 0; i < cycle->nfiles; i++) {
-        if (sl_cycle_file_check(&cycle->files[i], "log", log) != SL_OK) {
+        if (sl_cycle_file_check(&cycle->files[i], "log", NULL, log)
+            != SL_OK)
+        {
             return SL_ERROR;
         }
     }
@@ -346,9 +366,11 @@ sl_cycle_files_check(sl_cycle_t *cycle, sl_log_t *log)
 }
 
 
-/* One path of sl_cycle_files_check; what names it in the message. */
+/* One path of sl_cycle_files_check; what names it in the message, where
+ * (may be NULL) is the config's file:line for it. */
 static sl_int_t
-sl_cycle_file_check(const sl_str_t *path, const char *what, sl_log_t *log)
+sl_cycle_file_check(const sl_str_t *path, const char *what,
+    const char *where, sl_log_t *log)
 {
     char      dir[PATH_MAX];
     char     *slash;
@@ -374,8 +396,9 @@ sl_cycle_file_check(const sl_str_t *path, const char *what, sl_log_t *log)
         }
         err = errno;
     }
-    sl_log_error(SL_LOG_EMERG, log, err, "cannot open %s \"%s\" for "
-                 "writing", what, path->data);
+    sl_log_error(SL_LOG_EMERG, log, err, "%s%scannot open %s \"%s\" for "
+                 "writing", where ? where : "", where ? ": " : "", what,
+                 path->data);
     return SL_ERROR;
 }
 

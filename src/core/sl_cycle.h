@@ -30,8 +30,10 @@ typedef struct {
 } sl_cycle_block_t;
 
 typedef struct {
-    sl_str_t   path;
-    int        level;
+    sl_str_t     path;
+    int          level;
+    const char  *where;    /* path's "file:line: \"path\"", NULL when the
+                              default: for messages about opening it */
 } sl_cycle_log_conf_t;
 
 struct sl_cycle_s {

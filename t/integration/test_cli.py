@@ -132,9 +132,12 @@ class CheckConfig(unittest.TestCase):
         self.assertEqual(sorted(os.listdir(self.dir)), ["sluice.conf"])
 
     def test_logs_that_cannot_be_opened_fail_the_check(self):
-        # As with nginx -t, but nothing is created to find out.
+        # As with nginx -t, but nothing is created to find out. The error
+        # log's message says where its path is set.
+        conf = os.path.join(self.dir, "sluice.conf")
         for what, text, shown in (
-                ("error log", GOOD.replace('"error.log"', '"nodir/e.log"'),
+                ('%s:3: "path": error log' % conf,
+                 GOOD.replace('"error.log"', '"nodir/e.log"'),
                  os.path.join(self.dir, "nodir", "e.log")),
                 ("log", GOOD.replace("http = {", 'http = {\n    access_log = '
                                      '{ path = "nodir/a.log"; };'),
@@ -146,8 +149,9 @@ class CheckConfig(unittest.TestCase):
                 path = self.write(text)
                 r = sltest.run(["-t", "-c", path])
                 self.assertEqual(r.returncode, 1, r.stderr)
-                self.assertIn('cannot open %s "%s" for writing (' % (
-                    what, shown), r.stderr)
+                where, _, what = what.rpartition(": ")
+                self.assertIn('%scannot open %s "%s" for writing (' % (
+                    where + ": " if where else "", what, shown), r.stderr)
                 self.assertIn("test failed", r.stderr)
                 self.assertEqual(sorted(os.listdir(self.dir)),
                                  ["sluice.conf"])
@@ -398,9 +402,13 @@ class Startup(unittest.TestCase):
         self.addCleanup(srv.close)
         srv.start()
         self.assertEqual(srv.wait_exit(5), 1)
-        m = re.search(r'cannot open error log "([^"]+)" \(2: No such file',
-                      srv.stderr())
-        self.assertTrue(m, srv.stderr())
+        # Once, with where the path is set.
+        m = re.findall(r'\[emerg\] \d+#0: (.*): cannot open error log '
+                       r'"([^"]+)" \(2: No such file', srv.stderr())
+        self.assertEqual(len(m), 1, srv.stderr())
+        self.assertEqual(m[0][0], '%s:4: "path"'
+                         % os.path.relpath(srv.conf_path, srv.cwd))
+        m = re.search(r'cannot open error log "([^"]+)"', srv.stderr())
         # Resolved against the config's directory (the message may show it
         # relative to the cwd when -c was relative).
         self.assertEqual(os.path.normpath(os.path.join(srv.cwd, m.group(1))),

@@ -140,6 +140,9 @@ test_conf_valid_file_fills_cycle_and_resolves_paths(void **state)
     assert_string_equal((char *) cycle->pid_file.data, want);
     (void) snprintf(want, sizeof(want), "%s/logs/error.log", sl_test_dir);
     assert_string_equal((char *) cycle->error_log_conf.path.data, want);
+    /* Kept for the message if the log cannot be opened at start. */
+    (void) snprintf(want, sizeof(want), "%s:6: \"path\"", path);
+    assert_string_equal(cycle->error_log_conf.where, want);
     assert_non_null(cycle->listening);
     assert_non_null(cycle->listening->next);
     assert_null(cycle->listening->next->next);
