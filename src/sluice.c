@@ -15,6 +15,10 @@
 #define SL_EXIT_CONFIG  1
 #define SL_EXIT_USAGE   2
 
+/* The master's verdict line: a sequence number, ok|failed and the reason
+ * (up to its SL_MASTER_ERR_LEN). */
+#define SL_CLI_VERDICT_LEN  1300
+
 typedef struct {
     const char  *conf;
     const char  *prefix;
@@ -282,7 +286,7 @@ sl_cli_signal(const char *path, const char *cmd)
 static long
 sl_cli_read_verdict(const char *path, char *text, size_t size)
 {
-    char     buf[700], *end;
+    char     buf[SL_CLI_VERDICT_LEN], *end;
     ssize_t  n;
     long     seq;
     int      fd;
@@ -311,7 +315,7 @@ static int
 sl_cli_wait_verdict(const char *path, long before)
 {
     struct timespec  ts = { 0, 50 * 1000000 };
-    char             text[700];
+    char             text[SL_CLI_VERDICT_LEN];
     int              i;
 
     /* The master gives a new generation 10 s to start; allow for that
@@ -322,7 +326,8 @@ sl_cli_wait_verdict(const char *path, long before)
                 (void) fprintf(stderr, "sluice: reloaded: %s\n", text + 3);
                 return SL_EXIT_OK;
             }
-            (void) fprintf(stderr, "sluice: reload %s\n", text);
+            (void) fprintf(stderr, "sluice: reload refused: %s\n",
+                           strncmp(text, "failed ", 7) == 0 ? text + 7 : text);
             return SL_EXIT_CONFIG;
         }
         (void) nanosleep(&ts, NULL);

@@ -316,27 +316,24 @@ sl_cycle_dump(const char *path, FILE *out, char *err, size_t errsize)
 
 
 sl_int_t
-sl_cycle_open_logs(sl_cycle_t *cycle, sl_log_t *fallback)
+sl_cycle_open_logs(sl_cycle_t *cycle, char *err, size_t errsize)
 {
     const char  *where;
-    sl_err_t     err;
+    sl_err_t     e;
 
     cycle->error_log.path = cycle->error_log_conf.path;
     where = cycle->error_log_conf.where ? cycle->error_log_conf.where
                                         : "error_log";
-    err = 0;
-    if (sl_log_file_open(&cycle->error_log, &err) != SL_OK) {
-        sl_log_error(SL_LOG_EMERG, fallback, err, "%s: cannot open error log "
-                     "\"%s\"", where, cycle->error_log.path.data);
-        return SL_ERROR;
+    e = 0;
+    if (sl_log_file_open(&cycle->error_log, &e) != SL_OK) {
+        return sl_log_errtext(err, errsize, e, "%s: cannot open error log "
+                              "\"%s\"", where, cycle->error_log.path.data);
     }
     if (cycle->user.len && geteuid() == 0 && cycle->error_log.fd > 2
         && fchown(cycle->error_log.fd, cycle->uid, cycle->gid) == -1)
     {
-        err = errno;
-        sl_log_error(SL_LOG_EMERG, fallback, err, "%s: cannot chown error log "
-                     "\"%s\"", where, cycle->error_log.path.data);
-        return SL_ERROR;
+        return sl_log_errtext(err, errsize, errno, "%s: cannot chown error "
+                              "log \"%s\"", where, cycle->error_log.path.data);
     }
     cycle->log.file = &cycle->error_log;
     cycle->log.level = (sl_uint_t) cycle->error_log_conf.level;
@@ -423,29 +420,26 @@ sl_cycle_file_add(sl_cycle_t *cycle, const sl_str_t *path)
 
 
 sl_int_t
-sl_cycle_files_prepare(sl_cycle_t *cycle, sl_log_t *log, sl_uint_t level)
+sl_cycle_files_prepare(sl_cycle_t *cycle, char *err, size_t errsize)
 {
     sl_uint_t  i;
-    sl_err_t   err;
+    sl_err_t   e;
     int        fd;
 
     for (i = 0; i < cycle->nfiles; i++) {
         fd = open((const char *) cycle->files[i].data,
                   O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
         if (fd == -1) {
-            err = errno;
-            sl_log_error(level, log, err, "cannot open \"%s\"",
-                         cycle->files[i].data);
-            return SL_ERROR;
+            return sl_log_errtext(err, errsize, errno, "cannot open \"%s\"",
+                                  cycle->files[i].data);
         }
         if (cycle->user.len && geteuid() == 0
             && fchown(fd, cycle->uid, cycle->gid) == -1)
         {
-            err = errno;
-            sl_log_error(level, log, err, "cannot chown \"%s\"",
-                         cycle->files[i].data);
+            e = errno;
             (void) close(fd);
-            return SL_ERROR;
+            return sl_log_errtext(err, errsize, e, "cannot chown \"%s\"",
+                                  cycle->files[i].data);
         }
         (void) close(fd);
     }

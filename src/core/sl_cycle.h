@@ -89,9 +89,10 @@ sl_int_t sl_cycle_dump(const char *path, FILE *out, char *err,
 
 /*
  * Opens the cycle's error log (chowned to the worker user when running as
- * root). Returns SL_OK or SL_ERROR, logged at emerg to fallback.
+ * root). Returns SL_OK, or SL_ERROR with the reason in err (the config's
+ * file:line, the path and the errno) for the caller to log or report.
  */
-sl_int_t sl_cycle_open_logs(sl_cycle_t *cycle, sl_log_t *fallback);
+sl_int_t sl_cycle_open_logs(sl_cycle_t *cycle, char *err, size_t errsize);
 
 /*
  * Registers a file the workers write to (an access log), while loading:
@@ -105,10 +106,10 @@ sl_int_t sl_cycle_file_add(sl_cycle_t *cycle, const sl_str_t *path);
 /*
  * Creates the registered files (0644) and, when running as root with a
  * worker user, makes that user their owner. Returns SL_OK, or SL_ERROR
- * logged at level to log.
+ * with the reason (path and errno) in err, for the caller to log.
  */
-sl_int_t sl_cycle_files_prepare(sl_cycle_t *cycle, sl_log_t *log,
-    sl_uint_t level);
+sl_int_t sl_cycle_files_prepare(sl_cycle_t *cycle, char *err,
+    size_t errsize);
 
 /*
  * For `sluice -t`: whether the error log and the registered files could

@@ -32,7 +32,7 @@ static sl_listen_inherited_t *sl_listen_inherit_fd(int fd, unsigned systemd,
     sl_log_t *log);
 
 static int sl_listen_open_one(sl_listen_t *ls, sl_int_t reuseport,
-    sl_log_t *log);
+    char *err, size_t errsize);
 static int sl_listen_find_old(sl_cycle_t *old, sl_listen_t *ls,
     unsigned index);
 static int sl_listen_owns_fd(sl_cycle_t *cycle, int fd);
@@ -296,17 +296,20 @@ sl_listen_owns_fd(sl_cycle_t *cycle, int fd)
 }
 
 
+/* A new socket for ls, or -1 with the reason in err. */
 static int
-sl_listen_open_one(sl_listen_t *ls, sl_int_t reuseport, sl_log_t *log)
+sl_listen_open_one(sl_listen_t *ls, sl_int_t reuseport, char *err,
+    size_t errsize)
 {
-    int       fd, on;
-    sl_err_t  err;
+    const char  *what;
+    sl_err_t     e;
+    int          fd, on;
 
     fd = socket(ls->addr.sa.sa_family,
                 SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd == -1) {
-        sl_log_error(SL_LOG_EMERG, log, errno, "socket() for %s failed",
-                     ls->text.data);
+        (void) sl_log_errtext(err, errsize, errno, "socket() for %s failed",
+                              ls->text.data);
         return -1;
     }
     on = 1;
@@ -317,27 +320,19 @@ sl_listen_open_one(sl_listen_t *ls, sl_int_t reuseport, sl_log_t *log)
             && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1)
         || setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)
     {
-        err = errno;
-        sl_log_error(SL_LOG_EMERG, log, err, "setsockopt() on %s failed",
-                     ls->text.data);
-        (void) close(fd);
-        return -1;
+        what = "setsockopt() on";
+    } else if (bind(fd, &ls->addr.sa, ls->socklen) == -1) {
+        what = "bind() to";
+    } else if (listen(fd, ls->backlog) == -1) {
+        what = "listen() on";
+    } else {
+        return fd;
     }
-    if (bind(fd, &ls->addr.sa, ls->socklen) == -1) {
-        err = errno;
-        sl_log_error(SL_LOG_EMERG, log, err, "bind() to %s failed",
-                     ls->text.data);
-        (void) close(fd);
-        return -1;
-    }
-    if (listen(fd, ls->backlog) == -1) {
-        err = errno;
-        sl_log_error(SL_LOG_EMERG, log, err, "listen() on %s failed",
-                     ls->text.data);
-        (void) close(fd);
-        return -1;
-    }
-    return fd;
+    e = errno;
+    (void) close(fd);
+    (void) sl_log_errtext(err, errsize, e, "%s %s failed", what,
+                          ls->text.data);
+    return -1;
 }
 
 
@@ -365,7 +360,8 @@ sl_listen_set_defer(sl_listen_t *ls, int fd, sl_log_t *log)
 
 
 sl_int_t
-sl_listen_open_all(sl_cycle_t *cycle, sl_cycle_t *old)
+sl_listen_open_all(sl_cycle_t *cycle, sl_cycle_t *old, char *err,
+    size_t errsize)
 {
     sl_listen_t  *ls;
     unsigned      i, systemd;
@@ -391,7 +387,7 @@ sl_listen_open_all(sl_cycle_t *cycle, sl_cycle_t *old)
         }
         ls->fds = sl_palloc(cycle->pool, sizeof(int) * ls->nfds);
         if (ls->fds == NULL) {
-            sl_log_error(SL_LOG_EMERG, &cycle->log, 0, "out of memory");
+            (void) sl_log_errtext(err, errsize, 0, "out of memory");
             goto failed;
         }
         for (i = 0; i < ls->nfds; i++) {
@@ -409,7 +405,8 @@ sl_listen_open_all(sl_cycle_t *cycle, sl_cycle_t *old)
                 }
             }
             if (ls->fds[i] == -1) {
-                ls->fds[i] = sl_listen_open_one(ls, reuseport, &cycle->log);
+                ls->fds[i] = sl_listen_open_one(ls, reuseport, err,
+                                                errsize);
             }
             if (ls->fds[i] == -1) {
                 goto failed;

@@ -76,10 +76,13 @@ sl_listen_t *sl_listen_add(sl_cycle_t *cycle, const char *text, char *err,
 
 /*
  * Opens every socket of cycle, sharing the sockets of old (may be NULL)
- * whose address and index match. On failure logs at emerg and closes what
- * it opened itself; old stays intact. Returns SL_OK or SL_ERROR.
+ * whose address and index match. On failure closes what it opened itself
+ * (old stays intact) and returns SL_ERROR with the reason in err, e.g.
+ * "bind() to 127.0.0.1:80 failed (98: Address already in use)", for the
+ * caller to log or report. Returns SL_OK otherwise.
  */
-sl_int_t sl_listen_open_all(sl_cycle_t *cycle, sl_cycle_t *old);
+sl_int_t sl_listen_open_all(sl_cycle_t *cycle, sl_cycle_t *old, char *err,
+    size_t errsize);
 
 /*
  * Closes the sockets of cycle that other (may be NULL) does not share:

@@ -16,6 +16,7 @@ static sl_log_t       sl_log_stderr = {
 sl_log_t  *sl_log_default = &sl_log_stderr;
 
 static u_char *sl_log_add_context(sl_log_t *log, u_char *p, u_char *end);
+static u_char *sl_log_add_errno(u_char *p, u_char *end, sl_err_t err);
 
 
 sl_log_t *
@@ -34,7 +35,6 @@ sl_log_error_core(sl_uint_t level, sl_log_t *log, sl_err_t err,
 {
     u_char    line[SL_LOG_MAX_LINE], *p, *end;
     va_list   ap;
-    char      ebuf[128];
     int       fd;
     ssize_t   n;
 
@@ -54,16 +54,43 @@ sl_log_error_core(sl_uint_t level, sl_log_t *log, sl_err_t err,
     p = sl_vslprintf(p, end, fmt, ap);
     va_end(ap);
 
-    if (err) {
-        p = sl_slprintf(p, end, " (%d: %s)", err,
-                        strerror_r(err, ebuf, sizeof(ebuf)));
-    }
+    p = sl_log_add_errno(p, end, err);
     p = sl_log_add_context(log, p, end);
     *p++ = '\n';
 
     fd = log->file ? log->file->fd : STDERR_FILENO;
     n = write(fd, line, (size_t) (p - line));
     (void) n;   /* nowhere left to report a failed log write */
+}
+
+
+sl_int_t
+sl_log_errtext(char *buf, size_t size, sl_err_t err, const char *fmt, ...)
+{
+    u_char   *p, *end;
+    va_list   ap;
+
+    end = (u_char *) buf + size - 1;   /* room for the NUL */
+    va_start(ap, fmt);
+    p = sl_vslprintf((u_char *) buf, end, fmt, ap);
+    va_end(ap);
+    p = sl_log_add_errno(p, end, err);
+    *p = '\0';
+    return SL_ERROR;
+}
+
+
+/* " (err: strerror)" at p, as every line with an errno has it. */
+static u_char *
+sl_log_add_errno(u_char *p, u_char *end, sl_err_t err)
+{
+    char  ebuf[128];
+
+    if (err == 0) {
+        return p;
+    }
+    return sl_slprintf(p, end, " (%d: %s)", err,
+                       strerror_r(err, ebuf, sizeof(ebuf)));
 }
 
 

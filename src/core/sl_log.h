@@ -66,6 +66,16 @@ sl_log_enabled(sl_uint_t level, const sl_log_t *log)
 void sl_log_error_core(sl_uint_t level, sl_log_t *log, sl_err_t err,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/*
+ * For code that reports to its caller instead of logging (STYLE.md 6):
+ * formats fmt into buf, with " (err: strerror)" appended when err != 0,
+ * as a log line would have it; buf (size > 0) is NUL-terminated, the text
+ * truncated to fit. The caller that handles the failure logs buf once or
+ * passes it on. Returns SL_ERROR, for `return sl_log_errtext(...)`.
+ */
+sl_int_t sl_log_errtext(char *buf, size_t size, sl_err_t err,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* "emerg" .. "debug" -> level; -1 for an unknown name. */
 int sl_log_level_from_name(const char *name);
 const char *sl_log_level_name(sl_uint_t level);

@@ -25,6 +25,7 @@
 #define SL_RESPAWN_MAX_DELAY   10000
 #define SL_QUICK_DEATH         2000     /* died this soon: back off */
 #define SL_EXTEND_EVERY        5000     /* ms between EXTEND_TIMEOUT_USEC */
+#define SL_MASTER_ERR_LEN      1200     /* why a start or reload failed */
 
 typedef struct {
     pid_t        pid;           /* 0: free */
@@ -66,6 +67,8 @@ static char        *sl_title_start;
 static size_t       sl_title_room;
 
 static sl_int_t sl_master_start(sl_cycle_t *cycle);
+static sl_int_t sl_master_open(sl_cycle_t *cycle, sl_cycle_t *old, char *err,
+    size_t errsize);
 static sl_int_t sl_master_spawn_generation(sl_cycle_t *cycle);
 static sl_int_t sl_master_spawn(sl_cycle_t *cycle, sl_uint_t index,
     sl_slot_t *reuse);
@@ -156,12 +159,12 @@ sl_master_run(sl_cycle_t *cycle, const sl_master_conf_t *mc)
 static sl_int_t
 sl_master_start(sl_cycle_t *cycle)
 {
-    char  status[128];
+    char  status[128], err[SL_MASTER_ERR_LEN];
 
-    if (sl_cycle_open_logs(cycle, sl_log_default) != SL_OK
-        || sl_cycle_files_prepare(cycle, sl_log_default, SL_LOG_EMERG) != SL_OK
-        || sl_listen_open_all(cycle, NULL) != SL_OK)
-    {
+    if (sl_master_open(cycle, NULL, err, sizeof(err)) != SL_OK) {
+        sl_log_error(SL_LOG_EMERG, cycle->log.file ? &cycle->log
+                                                   : sl_log_default,
+                     0, "%s", err);
         return SL_ERROR;
     }
     sl_listen_inherit_close_unused(&cycle->log);
@@ -186,6 +189,26 @@ sl_master_start(sl_cycle_t *cycle)
     sl_master_status("starting", status, sizeof(status));
     sl_notify_status(status);
     sl_master_verdict("ok", "started");
+    return SL_OK;
+}
+
+
+/*
+ * What a cycle needs before its workers start, at start and reload: its
+ * error log, the files its workers write, its listen sockets (sharing
+ * old's). Returns SL_OK, or SL_ERROR with the reason in err (logged by
+ * the caller once, and sent with a reload's verdict); what was opened
+ * stays for sl_cycle_destroy and sl_listen_close_unshared.
+ */
+static sl_int_t
+sl_master_open(sl_cycle_t *cycle, sl_cycle_t *old, char *err, size_t errsize)
+{
+    if (sl_cycle_open_logs(cycle, err, errsize) != SL_OK
+        || sl_cycle_files_prepare(cycle, err, errsize) != SL_OK
+        || sl_listen_open_all(cycle, old, err, errsize) != SL_OK)
+    {
+        return SL_ERROR;
+    }
     return SL_OK;
 }
 
@@ -662,7 +685,7 @@ sl_master_respawns(void)
 static void
 sl_master_reload(void)
 {
-    char         err[1200];
+    char         err[SL_MASTER_ERR_LEN];
     sl_cycle_t  *cycle;
     size_t       i, used;
 
@@ -694,13 +717,11 @@ sl_master_reload(void)
         sl_master_abort_pending(err);
         return;
     }
-    if (sl_cycle_open_logs(cycle, &sl_master.current->log) != SL_OK
-        || sl_cycle_files_prepare(cycle, &sl_master.current->log,
-                                  SL_LOG_EMERG) != SL_OK
-        || sl_listen_open_all(cycle, sl_master.current) != SL_OK)
+    if (sl_master_open(cycle, sl_master.current, err, sizeof(err))
+        != SL_OK)
     {
         sl_cycle_destroy(cycle);
-        sl_master_abort_pending("cannot open logs or sockets");
+        sl_master_abort_pending(err);
         return;
     }
     cycle->shm = sl_master.shm;
@@ -757,7 +778,8 @@ static void
 sl_master_verdict(const char *verdict, const char *why)
 {
     sl_cycle_t  *cycle;
-    char         path[PATH_MAX], tmp[PATH_MAX + 8], line[600];
+    char         path[PATH_MAX], tmp[PATH_MAX + 8];
+    char         line[SL_MASTER_ERR_LEN + 64];
     int          fd, n;
 
     cycle = sl_master.current;
@@ -770,6 +792,10 @@ sl_master_verdict(const char *verdict, const char *why)
     (void) snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     n = snprintf(line, sizeof(line), "%lu %s %s\n",
                  (unsigned long) ++sl_master.reloads, verdict, why);
+    if (n >= (int) sizeof(line)) {
+        n = (int) sizeof(line) - 1;   /* a long reason: cut, one line */
+        line[n - 1] = '\n';
+    }
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd == -1) {
         return;
@@ -915,6 +941,7 @@ sl_master_signal_cycle(sl_cycle_t *cycle, int signo)
 static void
 sl_master_reopen(void)
 {
+    char      buf[SL_MASTER_ERR_LEN];
     sl_err_t  err;
 
     err = 0;
@@ -930,8 +957,11 @@ sl_master_reopen(void)
     }
     /* Create the rotated-away files anew, owned by the worker user,
      * before the workers reopen them. */
-    (void) sl_cycle_files_prepare(sl_master.current, &sl_master.current->log,
-                                  SL_LOG_ERR);
+    if (sl_cycle_files_prepare(sl_master.current, buf, sizeof(buf))
+        != SL_OK)
+    {
+        sl_log_error(SL_LOG_ERR, &sl_master.current->log, 0, "%s", buf);
+    }
     sl_log_error(SL_LOG_NOTICE, &sl_master.current->log, 0, "logs reopened");
     sl_master_signal_cycle(NULL, SIGUSR1);
 }

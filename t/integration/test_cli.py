@@ -323,7 +323,8 @@ class SignalOption(unittest.TestCase):
             '"127.0.0.1:@PORT@"', '"127.0.0.1:%d"' % hog.getsockname()[1]))
         r = sltest.run(["-s", "reload", "-c", srv.conf_path])
         self.assertEqual(r.returncode, 1, r.stderr)
-        self.assertIn("sluice: reload failed cannot open logs or sockets",
+        self.assertIn("sluice: reload refused: bind() to 127.0.0.1:%d failed "
+                      "(98: Address already in use)\n" % hog.getsockname()[1],
                       r.stderr)
         self.assertEqual(srv.workers(), old)
 

@@ -117,9 +117,10 @@ class ReloadUnderLoad(unittest.TestCase):
             % hog.getsockname()[1]))
         r = sltest.run(["-s", "reload", "-c", srv.conf_path])
         self.assertEqual(r.returncode, 1, r.stderr)
-        self.assertIn("reload failed", r.stderr)
-        self.assertRegex(srv.error_log(), r"bind\(\) to 127\.0\.0\.1:%d "
-                         r"failed" % hog.getsockname()[1])
+        self.assertRegex(r.stderr, r"reload refused: bind\(\) to 127\.0\.0\.1:"
+                         r"%d failed" % hog.getsockname()[1])
+        self.assertRegex(srv.error_log(), r"reload failed: bind\(\) to "
+                         r"127\.0\.0\.1:%d failed" % hog.getsockname()[1])
         self.assertEqual(srv.workers(), old)
 
         stats = load.stop()
