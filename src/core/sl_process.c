@@ -938,17 +938,26 @@ sl_master_signal_cycle(sl_cycle_t *cycle, int signo)
 }
 
 
+/*
+ * USR1: the error log and the workers' files are opened again at their
+ * paths (after logrotate renamed them), then the workers do the same.
+ * "logs reopened" only when all were: each failure is logged once, with
+ * its cause, and the old file stays in use.
+ */
 static void
 sl_master_reopen(void)
 {
     char      buf[SL_MASTER_ERR_LEN];
     sl_err_t  err;
+    sl_int_t  rc;
 
+    rc = SL_OK;
     err = 0;
     if (sl_log_file_reopen(&sl_master.current->error_log, &err) != SL_OK) {
         sl_log_error(SL_LOG_ERR, &sl_master.current->log, err,
-                     "cannot reopen \"%s\"",
+                     "cannot reopen error log \"%s\"",
                      sl_master.current->error_log.path.data);
+        rc = SL_ERROR;
     } else if (sl_master.current->user.len && geteuid() == 0
                && sl_master.current->error_log.fd > 2)
     {
@@ -960,9 +969,14 @@ sl_master_reopen(void)
     if (sl_cycle_files_prepare(sl_master.current, buf, sizeof(buf))
         != SL_OK)
     {
-        sl_log_error(SL_LOG_ERR, &sl_master.current->log, 0, "%s", buf);
+        sl_log_error(SL_LOG_ERR, &sl_master.current->log, 0,
+                     "reopening logs: %s", buf);
+        rc = SL_ERROR;
     }
-    sl_log_error(SL_LOG_NOTICE, &sl_master.current->log, 0, "logs reopened");
+    if (rc == SL_OK) {
+        sl_log_error(SL_LOG_NOTICE, &sl_master.current->log, 0,
+                     "logs reopened");
+    }
     sl_master_signal_cycle(NULL, SIGUSR1);
 }
 

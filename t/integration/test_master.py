@@ -499,6 +499,46 @@ class Reopen(unittest.TestCase):
     def test_usr1_reopens_the_error_log(self):
         self.check_reopen(sltest.start(self, conf()))
 
+    def test_failed_reopen_is_not_claimed(self):
+        # The log's path cannot be opened any more (a directory took its
+        # place): the master says why, once, in the file it keeps using,
+        # and does not claim "logs reopened".
+        srv = sltest.start(self, conf())
+        old = srv.error_log_path + ".1"
+        srv.logs.append(old)
+        os.rename(srv.error_log_path, old)
+        os.mkdir(srv.error_log_path)
+        mark = len(sltest.read_text(old))
+        srv.kill(signal.SIGUSR1)
+        line = (r"\[error\] %d#0: cannot reopen error log \"(\./)?error\.log\" "
+                r"\(21: Is a directory\)\n" % srv.pid)
+        srv.wait_log(line, since=mark, path=old)
+        # The workers got the signal too: once one has said so, the
+        # master has long finished its part.
+        srv.wait_log(r"\[error\] %d#0: cannot reopen the error log"
+                     % srv.workers()[0], since=mark, path=old)
+        log = sltest.read_text(old)[mark:]
+        self.assertEqual(len(re.findall(line, log)), 1, log)
+        self.assertNotIn("logs reopened", log)
+
+    def test_failed_access_log_reopen_is_not_claimed(self):
+        # (an absolute path: the master creates those for the workers)
+        srv = sltest.start(self, conf(http='access_log = { path = '
+                                      '"@DIR@/access.log"; };'))
+        access = srv.path("access.log")
+        os.rename(access, access + ".1")
+        os.mkdir(access)
+        mark = srv.log_mark()
+        srv.kill(signal.SIGUSR1)
+        line = (r"\[error\] %d#0: reopening logs: cannot open \"[^\"]*"
+                r"access\.log\" \(21: Is a directory\)\n" % srv.pid)
+        srv.wait_log(line, since=mark)
+        srv.wait_log(r"\[error\] %d#0: reopening the access log"
+                     % srv.workers()[0], since=mark)
+        log = srv.error_log()[mark:]
+        self.assertEqual(len(re.findall(line, log)), 1, log)
+        self.assertNotIn("logs reopened", log)
+
 
 class StdStreams(unittest.TestCase):
     """"stdout" and "stderr" name the streams sluice was started with, for
