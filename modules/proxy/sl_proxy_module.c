@@ -44,7 +44,8 @@ const sl_http_module_t  sl_proxy_module = {
     sl_proxy_main_parse,
     sl_proxy_init_worker,
     sl_proxy_exit_worker,
-    sl_proxy_handler
+    sl_proxy_handler,
+    1                               /* the backend connection */
 };
 
 

@@ -47,7 +47,8 @@ const sl_http_module_t  sl_static_module = {
     NULL, NULL,                     /* no http-level group */
     sl_static_init_worker,
     sl_static_exit_worker,
-    sl_static_handler
+    sl_static_handler,
+    0                               /* open files: see sl_rlimit.h */
 };
 
 

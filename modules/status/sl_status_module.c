@@ -23,7 +23,8 @@ const sl_http_module_t  sl_status_module = {
     sl_status_no_fields, 0, NULL, NULL,    /* no directives */
     NULL, NULL,             /* no http-level group */
     NULL, NULL,
-    sl_status_handler
+    sl_status_handler,
+    0
 };
 
 

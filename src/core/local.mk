@@ -13,4 +13,5 @@ libsluice_a_SOURCES += \
 	src/core/sl_shm.c src/core/sl_shm.h \
 	src/core/sl_notify.c src/core/sl_notify.h \
 	src/core/sl_signal.c src/core/sl_signal.h \
-	src/core/sl_process.c src/core/sl_process.h
+	src/core/sl_process.c src/core/sl_process.h \
+	src/core/sl_rlimit.c src/core/sl_rlimit.h

@@ -12,8 +12,13 @@
 static sl_cycle_block_t  sl_cycle_blocks[SL_CYCLE_MAX_BLOCKS];
 static int               sl_cycle_nblocks;
 
+static sl_int_t sl_cycle_parse_auto(sl_conf_t *cf, sl_conf_node_t *n,
+    int64_t min, int64_t max, int64_t *out);
 static sl_int_t sl_cycle_parse_workers(sl_conf_t *cf, sl_conf_node_t *n,
     void *field);
+static sl_int_t sl_cycle_parse_rlimit(sl_conf_t *cf, sl_conf_node_t *n,
+    void *field);
+static void sl_cycle_fill_auto(sl_conf_node_t *root, const char *name);
 static sl_int_t sl_cycle_parse_user(sl_conf_t *cf, sl_conf_node_t *n,
     void *field);
 static sl_int_t sl_cycle_parse_error_log(sl_conf_t *cf, sl_conf_node_t *n,
@@ -33,6 +38,7 @@ static const char *const  sl_cycle_level_names[] = {
 };
 
 #define SL_MSEC(s)  ((int64_t) (s) * 1000)
+#define SL_RLIMIT_NOFILE_MAX  (1 << 30)   /* the kernel's fs.nr_open cap */
 
 static const sl_conf_field_t  sl_cycle_fields[] = {
     { "worker_processes", SL_CONF_CUSTOM,
@@ -55,6 +61,9 @@ static const sl_conf_field_t  sl_cycle_fields[] = {
       offsetof(sl_cycle_t, thread_pool_threads), 0, 256, NULL, 0 },
     { "error_log", SL_CONF_CUSTOM, offsetof(sl_cycle_t, error_log_conf), 0,
       0, (const void *) (uintptr_t) sl_cycle_parse_error_log, 0 },
+    { "worker_rlimit_nofile", SL_CONF_CUSTOM,
+      offsetof(sl_cycle_t, rlimit_nofile), 0, 0,
+      (const void *) (uintptr_t) sl_cycle_parse_rlimit, 0 },
     SL_CONF_END
 };
 
@@ -104,6 +113,7 @@ sl_cycle_set_defaults(sl_cycle_t *cycle)
     sl_str_set(&cycle->error_log_conf.path, "stderr");
     cycle->error_log_conf.level = SL_LOG_NOTICE;
     cycle->error_log.fd = -1;
+    cycle->conn_fds = 1;
 }
 
 
@@ -179,6 +189,10 @@ sl_cycle_parse(sl_conf_t *cf, sl_cycle_t *cycle)
     {
         return SL_ERROR;
     }
+    if (cf->fill_defaults) {
+        sl_cycle_fill_auto(root, "worker_processes");
+        sl_cycle_fill_auto(root, "worker_rlimit_nofile");
+    }
 
     if (cycle->worker_processes == 0) {
         ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -223,26 +237,72 @@ sl_cycle_parse_blocks(sl_conf_t *cf, sl_cycle_t *cycle)
 }
 
 
+/* "auto" (stored as 0) or an integer in [min, max]. */
 static sl_int_t
-sl_cycle_parse_workers(sl_conf_t *cf, sl_conf_node_t *n, void *field)
+sl_cycle_parse_auto(sl_conf_t *cf, sl_conf_node_t *n, int64_t min,
+    int64_t max, int64_t *out)
 {
     int64_t  v;
 
     if (config_setting_type(n) == CONFIG_TYPE_STRING
         && strcmp(config_setting_get_string(n), "auto") == 0)
     {
-        *(int64_t *) field = 0;
+        *out = 0;
         return SL_OK;
     }
-    if (config_setting_type(n) != CONFIG_TYPE_INT) {
+    if (config_setting_type(n) != CONFIG_TYPE_INT
+        && config_setting_type(n) != CONFIG_TYPE_INT64)
+    {
         return sl_conf_error(cf, n, "expected \"auto\" or an integer");
     }
-    v = config_setting_get_int(n);
-    if (v < 1 || v > SL_MAX_WORKERS) {
-        return sl_conf_error(cf, n, "%lld is out of range (expected 1 to %d)",
-                             (long long) v, SL_MAX_WORKERS);
+    v = (int64_t) config_setting_get_int64(n);
+    if (v < min || v > max) {
+        return sl_conf_error(cf, n, "%lld is out of range (expected %lld to "
+                             "%lld)", (long long) v, (long long) min,
+                             (long long) max);
     }
-    *(int64_t *) field = v;
+    *out = v;
+    return SL_OK;
+}
+
+
+/* For -T: an "auto" directive the file leaves out is shown as "auto". */
+static void
+sl_cycle_fill_auto(sl_conf_node_t *root, const char *name)
+{
+    sl_conf_node_t  *n;
+
+    if (config_setting_get_member(root, name) == NULL) {
+        n = config_setting_add(root, name, CONFIG_TYPE_STRING);
+        (void) (n && config_setting_set_string(n, "auto"));
+    }
+}
+
+
+static sl_int_t
+sl_cycle_parse_workers(sl_conf_t *cf, sl_conf_node_t *n, void *field)
+{
+    return sl_cycle_parse_auto(cf, n, 1, SL_MAX_WORKERS, field);
+}
+
+
+/* Set by the master before each fork (sl_rlimit): keeps where it was
+ * written, for a value the master then cannot set. */
+static sl_int_t
+sl_cycle_parse_rlimit(sl_conf_t *cf, sl_conf_node_t *n, void *field)
+{
+    sl_cycle_t  *cycle;
+
+    if (sl_cycle_parse_auto(cf, n, 16, SL_RLIMIT_NOFILE_MAX, field)
+        != SL_OK)
+    {
+        return SL_ERROR;
+    }
+    cycle = sl_container_of(field, sl_cycle_t, rlimit_nofile);
+    cycle->rlimit_where = sl_conf_where(cf, n);
+    if (cycle->rlimit_where == NULL) {
+        return sl_conf_error(cf, n, "out of memory");
+    }
     return SL_OK;
 }
 

@@ -55,6 +55,13 @@ struct sl_cycle_s {
     int                   io_uring;             /* batch small sends */
     int64_t               thread_pool_threads;
     sl_cycle_log_conf_t   error_log_conf;
+    int64_t               rlimit_nofile;        /* 0: as needed (auto) */
+    const char           *rlimit_where;         /* its file:line, if set */
+    uint64_t              nofile_soft;          /* the workers' limits */
+    uint64_t              nofile_hard;          /*   (sl_rlimit) */
+    /* Descriptors one client connection may hold: 1, raised by the
+     * blocks (a location that proxies opens a backend connection). */
+    sl_uint_t             conn_fds;
 
     sl_listen_t          *listening;
     sl_str_t              files[SL_CYCLE_MAX_FILES];  /* logs workers write */

@@ -10,12 +10,14 @@
 #include "sl_signal.h"
 #include "sl_shm.h"
 #include "sl_notify.h"
+#include "sl_rlimit.h"
 
 #include <systemd/sd-daemon.h>
 
 #include <poll.h>
 #include <grp.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #define SL_MAX_CYCLES          16       /* current, pending, draining */
@@ -56,6 +58,7 @@ typedef struct {
     pid_t              upgrade;      /* the new binary's master, or 0 */
     sl_msec_t          watchdog_interval;
     sl_msec_t          watchdog_next;
+    uint64_t           nofile_base;  /* our soft RLIMIT_NOFILE */
     unsigned           announced:1;  /* READY=1 sent for current */
     unsigned           stopping:1;
     unsigned           no_workers:1; /* after WINCH */
@@ -112,9 +115,13 @@ static void sl_worker_close_foreign(sl_cycle_t *cycle);
 int
 sl_master_run(sl_cycle_t *cycle, const sl_master_conf_t *mc)
 {
-    sl_err_t  err;
+    struct rlimit  rl;
+    sl_err_t       err;
 
     sl_master.conf = *mc;
+    /* What each generation's limit is raised from, and never below. */
+    sl_master.nofile_base = getrlimit(RLIMIT_NOFILE, &rl) == 0
+                            ? rl.rlim_cur : 0;
     err = 0;
     if (sl_signal_init_master(&sl_master.sleep_mask, &err) != SL_OK) {
         sl_log_error(SL_LOG_EMERG, sl_log_default, err,
@@ -196,9 +203,10 @@ sl_master_start(sl_cycle_t *cycle)
 /*
  * What a cycle needs before its workers start, at start and reload: its
  * error log, the files its workers write, its listen sockets (sharing
- * old's). Returns SL_OK, or SL_ERROR with the reason in err (logged by
- * the caller once, and sent with a reload's verdict); what was opened
- * stays for sl_cycle_destroy and sl_listen_close_unshared.
+ * old's), and the limit on open files its workers will set. Returns
+ * SL_OK, or SL_ERROR with the reason in err (logged by the caller once,
+ * and sent with a reload's verdict); the logs stay open for
+ * sl_cycle_destroy, the sockets opened here are closed.
  */
 static sl_int_t
 sl_master_open(sl_cycle_t *cycle, sl_cycle_t *old, char *err, size_t errsize)
@@ -207,6 +215,13 @@ sl_master_open(sl_cycle_t *cycle, sl_cycle_t *old, char *err, size_t errsize)
         || sl_cycle_files_prepare(cycle, err, errsize) != SL_OK
         || sl_listen_open_all(cycle, old, err, errsize) != SL_OK)
     {
+        return SL_ERROR;
+    }
+    /* After the sockets: the workers' need counts them. */
+    if (sl_rlimit_prepare(cycle, sl_master.nofile_base, err, errsize)
+        != SL_OK)
+    {
+        sl_listen_close_unshared(cycle, old);
         return SL_ERROR;
     }
     return SL_OK;
@@ -368,6 +383,13 @@ sl_master_worker_exec(sl_slot_t *slot, int channel)
     }
     if (getppid() == 1) {
         _exit(2);   /* the master died between fork and prctl */
+    }
+    /* Ours, not the master's (sl_rlimit.h); while we may still raise it. */
+    if (sl_rlimit_set(cycle, &err) != SL_OK) {
+        sl_log_error(SL_LOG_EMERG, &cycle->log, err,
+                     "setrlimit(RLIMIT_NOFILE) to %llu failed",
+                     (unsigned long long) cycle->nofile_soft);
+        _exit(2);
     }
     if (sl_worker_drop_privileges(cycle) != SL_OK) {
         _exit(2);

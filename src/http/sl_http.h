@@ -106,6 +106,10 @@ struct sl_http_module_s {
     sl_int_t               (*init_worker)(sl_http_worker_t *w, void *main_conf);
     void                   (*exit_worker)(sl_http_worker_t *w, void *main_conf);
     sl_http_handler_pt       handler;
+    /* Descriptors one of its requests may hold besides the client's
+     * connection (the proxy: the backend's). The engine counts them in
+     * cycle->conn_fds, for the limit on open files. */
+    unsigned                 extra_fds;
 };
 
 /* The modules compiled in, NULL-terminated (modules/sl_modules.c). */

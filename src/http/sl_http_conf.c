@@ -714,5 +714,7 @@ sl_http_conf_module(sl_conf_t *cf, sl_conf_node_t *n, sl_http_location_t *loc,
     loc->module = m;
     loc->module_conf = conf;
     loc->module_node = n;   /* conf_check runs when the server is read */
+    sl_http_conf_cycle->conn_fds = sl_max(sl_http_conf_cycle->conn_fds,
+                                          (sl_uint_t) 1 + m->extra_fds);
     return SL_OK;
 }

@@ -5,10 +5,11 @@ EXTRA_DIST += t/integration/test_layers.py
 # the process model, sd_notify and the HTTP engine over raw sockets.
 TESTS += t/integration/test_cli.py t/integration/test_master.py \
 	t/integration/test_notify.py t/integration/test_http_engine.py \
-	t/integration/test_send_batch.py
+	t/integration/test_send_batch.py t/integration/test_limits.py
 EXTRA_DIST += t/integration/sltest.py t/integration/test_cli.py \
 	t/integration/test_master.py t/integration/test_notify.py \
-	t/integration/test_http_engine.py t/integration/test_send_batch.py
+	t/integration/test_http_engine.py t/integration/test_send_batch.py \
+	t/integration/test_limits.py
 # The benchmark suite's own parts: bench.py's selftest and canned.
 TESTS += t/integration/test_bench_tools.py
 EXTRA_DIST += t/integration/test_bench_tools.py

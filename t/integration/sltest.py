@@ -174,6 +174,31 @@ def proc_status(pid, field):
     return None
 
 
+def proc_nofile(pid):
+    """(soft, hard) limit on open files of a process, from
+    /proc/PID/limits ("unlimited" as -1), or None."""
+    try:
+        with open("/proc/%d/limits" % pid) as f:
+            for line in f:
+                if line.startswith("Max open files"):
+                    soft, hard = line.split()[3:5]
+                    return tuple(-1 if v == "unlimited" else int(v)
+                                 for v in (soft, hard))
+    except OSError:
+        pass
+    return None
+
+
+def limit_nofile(soft, hard):
+    """A preexec function (Server(preexec=...)) that starts the binary
+    with these limits on open files."""
+    import resource
+
+    def preexec():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    return preexec
+
+
 class Notify:
     """An AF_UNIX datagram socket standing in for systemd's notify socket.
     A thread drains it at once (sd_notify blocks when the queue is full)
@@ -267,13 +292,15 @@ class Server:
     directory (default: the temporary directory); -c is given relative
     to it.  keep_fds: keep descriptors sent to the notify socket (see
     Notify).  split_stdout: stdout to stdout.txt rather than with
-    stderr."""
+    stderr.  preexec: a function run in the child before the binary
+    (subprocess's preexec_fn), e.g. to lower its limits."""
 
     def __init__(self, conf, ports=1, env=None, allow=(),
                  error_log="error.log", ready=True, cwd=None,
-                 keep_fds=False, split_stdout=False):
+                 keep_fds=False, split_stdout=False, preexec=None):
         self.conf_text = conf
         self.keep_fds = keep_fds
+        self.preexec = preexec
         self.nports = ports
         self.env = env or {}
         self.allow = [re.compile(a) for a in allow]
@@ -353,7 +380,7 @@ class Server:
                                      stdout=self.stdout_file
                                      or self.stderr_file,
                                      stderr=self.stderr_file, env=env,
-                                     cwd=self.cwd)
+                                     cwd=self.cwd, preexec_fn=self.preexec)
         self.pid = self.proc.pid
         self.expected_exit = None
 

@@ -216,6 +216,7 @@ class CheckConfig(unittest.TestCase):
         # Defaults the file does not set are shown filled in.
         self.assertRegex(r.stdout, r"keepalive_timeout = 75")
         self.assertRegex(r.stdout, r"worker_connections = 4096;")
+        self.assertRegex(r.stdout, r'worker_rlimit_nofile = "auto";')
         self.assertRegex(r.stdout, r'client_header_buffer = "8192";')
 
     def test_dump_of_bad_config_fails(self):

@@ -822,5 +822,22 @@ class TestWebSocket(ProxyCase):
         self.assertEqual(r.status, 400)
 
 
+class TestDescriptorLimit(unittest.TestCase):
+    def test_a_proxied_connection_counts_twice(self):
+        # The backend's connection is a descriptor too: the master's
+        # warning about the limit on open files counts two per connection
+        # where a location proxies (t/integration/test_limits.py has the
+        # rest).
+        srv = sltest.start(self, sltest.conf(
+            top="worker_connections = 1000;",
+            locations=proxy_loc("/", **{"pass": dead_addr()})),
+            preexec=sltest.limit_nofile(256, 512))
+        m = re.search(r"\[warn\] %d#0: worker_connections 1000 may need "
+                      r"more open files than a worker may have \(needed "
+                      r"(\d+), soft 512, hard 512\)" % srv.pid, srv.error_log())
+        self.assertTrue(m, srv.error_log())
+        self.assertGreater(int(m.group(1)), 2000)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

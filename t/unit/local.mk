@@ -1,12 +1,12 @@
 # t/unit: fragment of the top Makefile.am
 
-# core: pool, str, time, log, buf, queue
+# core: pool, str, time, log, buf, queue, rlimit
 check_PROGRAMS += t/unit/core/test_pool t/unit/core/test_str \
 	t/unit/core/test_time t/unit/core/test_log t/unit/core/test_buf \
-	t/unit/core/test_queue
+	t/unit/core/test_queue t/unit/core/test_rlimit
 TESTS += t/unit/core/test_pool t/unit/core/test_str \
 	t/unit/core/test_time t/unit/core/test_log t/unit/core/test_buf \
-	t/unit/core/test_queue
+	t/unit/core/test_queue t/unit/core/test_rlimit
 t_unit_core_test_pool_SOURCES = t/unit/core/test_pool.c
 t_unit_core_test_pool_CFLAGS = $(SL_TEST_CFLAGS)
 t_unit_core_test_pool_LDADD = $(SL_TEST_LIBS)
@@ -25,3 +25,6 @@ t_unit_core_test_buf_LDADD = $(SL_TEST_LIBS)
 t_unit_core_test_queue_SOURCES = t/unit/core/test_queue.c
 t_unit_core_test_queue_CFLAGS = $(SL_TEST_CFLAGS)
 t_unit_core_test_queue_LDADD = $(SL_TEST_LIBS)
+t_unit_core_test_rlimit_SOURCES = t/unit/core/test_rlimit.c
+t_unit_core_test_rlimit_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_core_test_rlimit_LDADD = $(SL_TEST_LIBS)

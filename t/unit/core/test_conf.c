@@ -28,6 +28,13 @@ static const sl_conf_row_t  sl_conf_errors[] = {
     { "worker_processes zero", "worker_processes = 0;\n" HTTP_MIN,
       "%s:1: \"worker_processes\": 0 is out of range (expected 1 to 256)",
       __LINE__ },
+    { "worker_rlimit_nofile wrong type",
+      "worker_rlimit_nofile = \"lots\";\n" HTTP_MIN,
+      "%s:1: \"worker_rlimit_nofile\": expected \"auto\" or an integer",
+      __LINE__ },
+    { "worker_rlimit_nofile too small", "worker_rlimit_nofile = 8;\n" HTTP_MIN,
+      "%s:1: \"worker_rlimit_nofile\": 8 is out of range (expected 16 to "
+      "1073741824)", __LINE__ },
     { "worker_connections too small", "\nworker_connections = 2;\n" HTTP_MIN,
       "%s:2: \"worker_connections\": 2 is out of range (expected 16 to 1000000)",
       __LINE__ },
@@ -123,6 +130,7 @@ test_conf_valid_file_fills_cycle_and_resolves_paths(void **state)
         "accept = \"mutex\";\npid_file = \"run/s.pid\";\n"
         "shutdown_timeout = 2.5;\n"
         "error_log = { path = \"logs/error.log\"; level = \"info\"; };\n"
+        "worker_rlimit_nofile = 300;\n"
         "http = { client_max_body_size = \"2m\"; keepalive_timeout = 0.25;\n"
         "  servers = ( { listen = [ \"127.0.0.1:8080\", \"[::1]:8080\" ];\n"
         "    root = \"html\"; locations = ( { match = \"= /x\"; "
@@ -143,6 +151,11 @@ test_conf_valid_file_fills_cycle_and_resolves_paths(void **state)
     /* Kept for the message if the log cannot be opened at start. */
     (void) snprintf(want, sizeof(want), "%s:6: \"path\"", path);
     assert_string_equal(cycle->error_log_conf.where, want);
+    assert_int_equal(cycle->rlimit_nofile, 300);
+    (void) snprintf(want, sizeof(want), "%s:7: \"worker_rlimit_nofile\"",
+                    path);
+    assert_string_equal(cycle->rlimit_where, want);
+    assert_int_equal(cycle->conn_fds, 1);   /* no location proxies */
     assert_non_null(cycle->listening);
     assert_non_null(cycle->listening->next);
     assert_null(cycle->listening->next->next);
@@ -187,6 +200,7 @@ test_conf_dump_fills_defaults(void **state)
     assert_non_null(strstr(text, "keepalive_timeout = 75.0;"));
     assert_non_null(strstr(text, "accept = \"reuseport\";"));
     assert_non_null(strstr(text, "worker_connections = 4096;"));
+    assert_non_null(strstr(text, "worker_rlimit_nofile = \"auto\";"));
     free(text);
 }
 
