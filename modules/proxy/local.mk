@@ -17,17 +17,14 @@ libsluice_a_SOURCES += \
 
 SL_PROXY_TEST_CFLAGS = $(SL_TEST_CFLAGS) -I$(top_srcdir)/modules/proxy
 
-check_PROGRAMS += t/unit/proxy/test_proxy_parse
-TESTS += t/unit/proxy/test_proxy_parse
+sl_unit_tests += t/unit/proxy/test_proxy_parse
 t_unit_proxy_test_proxy_parse_SOURCES = t/unit/proxy/test_proxy_parse.c \
 	t/unit/guard.h
 t_unit_proxy_test_proxy_parse_CFLAGS = $(SL_PROXY_TEST_CFLAGS)
 t_unit_proxy_test_proxy_parse_LDADD = $(SL_TEST_LIBS)
 
-check_PROGRAMS += t/unit/proxy/test_proxy_upstream \
+sl_unit_tests += t/unit/proxy/test_proxy_upstream \
 	t/unit/proxy/test_proxy_head t/unit/proxy/test_proxy_conf
-TESTS += t/unit/proxy/test_proxy_upstream t/unit/proxy/test_proxy_head \
-	t/unit/proxy/test_proxy_conf
 t_unit_proxy_test_proxy_upstream_SOURCES = t/unit/proxy/test_proxy_upstream.c
 t_unit_proxy_test_proxy_upstream_CFLAGS = $(SL_PROXY_TEST_CFLAGS)
 t_unit_proxy_test_proxy_upstream_LDADD = $(SL_TEST_LIBS)

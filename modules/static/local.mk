@@ -25,8 +25,8 @@ sl_static_tests = \
 	t/unit/static/test_static_autoindex \
 	t/unit/static/test_static_cache \
 	t/unit/static/test_static_resolve
-check_PROGRAMS += $(sl_static_tests)
-TESTS += $(sl_static_tests) t/integration/test_static.py
+sl_unit_tests += $(sl_static_tests)
+TESTS += t/integration/test_static.py
 EXTRA_DIST += t/integration/test_static.py
 
 t_unit_static_test_static_range_SOURCES = t/unit/static/test_static_range.c

@@ -17,8 +17,7 @@ sl_event_tests = \
 	t/unit/event/test_accept_emfile \
 	t/unit/event/test_accept_wrap \
 	t/unit/event/test_batch
-check_PROGRAMS += $(sl_event_tests)
-TESTS += $(sl_event_tests)
+sl_unit_tests += $(sl_event_tests)
 EXTRA_DIST += t/unit/event/evtest.h
 
 t_unit_event_test_timer_SOURCES = t/unit/event/test_timer.c t/unit/event/evtest.h
@@ -57,8 +56,7 @@ t_unit_event_test_batch_LDADD = $(SL_TEST_LIBS)
 # Re-arming (del + add) with epoll_ctl and epoll_wait wrapped to count
 # the system calls and see what the kernel still reports.
 sl_event_rearm_test = t/unit/event/test_loop_rearm
-check_PROGRAMS += $(sl_event_rearm_test)
-TESTS += $(sl_event_rearm_test)
+sl_unit_tests += $(sl_event_rearm_test)
 t_unit_event_test_loop_rearm_SOURCES = t/unit/event/test_loop_rearm.c t/unit/event/evtest.h
 t_unit_event_test_loop_rearm_CFLAGS = $(SL_TEST_CFLAGS)
 t_unit_event_test_loop_rearm_LDADD = $(SL_TEST_LIBS)

@@ -8,22 +8,19 @@ libsluice_a_SOURCES += \
 	src/http/sl_http_parse_chunked.c
 
 # Unit tests of the request parser (t/unit/http/).
-check_PROGRAMS += t/unit/http/test_http_parse
-TESTS += t/unit/http/test_http_parse
+sl_unit_tests += t/unit/http/test_http_parse
 t_unit_http_test_http_parse_SOURCES = t/unit/http/test_http_parse.c \
 	t/unit/guard.h
 t_unit_http_test_http_parse_CFLAGS = $(SL_TEST_CFLAGS)
 t_unit_http_test_http_parse_LDADD = $(SL_TEST_LIBS)
 
-check_PROGRAMS += t/unit/http/test_http_parse_path
-TESTS += t/unit/http/test_http_parse_path
+sl_unit_tests += t/unit/http/test_http_parse_path
 t_unit_http_test_http_parse_path_SOURCES = t/unit/http/test_http_parse_path.c \
 	t/unit/guard.h
 t_unit_http_test_http_parse_path_CFLAGS = $(SL_TEST_CFLAGS)
 t_unit_http_test_http_parse_path_LDADD = $(SL_TEST_LIBS)
 
-check_PROGRAMS += t/unit/http/test_http_parse_chunked
-TESTS += t/unit/http/test_http_parse_chunked
+sl_unit_tests += t/unit/http/test_http_parse_chunked
 t_unit_http_test_http_parse_chunked_SOURCES = \
 	t/unit/http/test_http_parse_chunked.c t/unit/guard.h
 t_unit_http_test_http_parse_chunked_CFLAGS = $(SL_TEST_CFLAGS)

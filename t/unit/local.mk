@@ -1,10 +1,7 @@
 # t/unit: fragment of the top Makefile.am
 
 # core: pool, str, time, log, buf, queue, rlimit
-check_PROGRAMS += t/unit/core/test_pool t/unit/core/test_str \
-	t/unit/core/test_time t/unit/core/test_log t/unit/core/test_buf \
-	t/unit/core/test_queue t/unit/core/test_rlimit
-TESTS += t/unit/core/test_pool t/unit/core/test_str \
+sl_unit_tests += t/unit/core/test_pool t/unit/core/test_str \
 	t/unit/core/test_time t/unit/core/test_log t/unit/core/test_buf \
 	t/unit/core/test_queue t/unit/core/test_rlimit
 t_unit_core_test_pool_SOURCES = t/unit/core/test_pool.c

@@ -4,9 +4,7 @@
 
 libsluice_a_SOURCES += src/http/sl_http_body.c src/http/sl_http_access_log.c
 
-check_PROGRAMS += t/unit/http/test_http_access_log t/unit/http/test_http_body \
-	t/unit/http/test_http_conf
-TESTS += t/unit/http/test_http_access_log t/unit/http/test_http_body \
+sl_unit_tests += t/unit/http/test_http_access_log t/unit/http/test_http_body \
 	t/unit/http/test_http_conf
 
 t_unit_http_test_http_access_log_SOURCES = \
