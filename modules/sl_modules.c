@@ -6,16 +6,16 @@
 #include "sl_http.h"
 
 #ifdef SL_HAVE_STATIC_MODULE
-extern const sl_http_module_t  sl_static_module;
+extern sl_http_module_t  sl_static_module;
 #endif
 #ifdef SL_HAVE_PROXY_MODULE
-extern const sl_http_module_t  sl_proxy_module;
+extern sl_http_module_t  sl_proxy_module;
 #endif
 #ifdef SL_HAVE_STATUS_MODULE
-extern const sl_http_module_t  sl_status_module;
+extern sl_http_module_t  sl_status_module;
 #endif
 
-const sl_http_module_t *const  sl_http_modules[] = {
+sl_http_module_t *const  sl_http_modules[] = {
 #ifdef SL_HAVE_STATIC_MODULE
     &sl_static_module,
 #endif
@@ -27,3 +27,7 @@ const sl_http_module_t *const  sl_http_modules[] = {
 #endif
     NULL
 };
+
+/* The engine keeps per-module arrays of SL_HTTP_MAX_MODULES entries. */
+_Static_assert(sl_nelem(sl_http_modules) - 1 <= SL_HTTP_MAX_MODULES,
+               "more modules than SL_HTTP_MAX_MODULES");

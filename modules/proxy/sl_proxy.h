@@ -295,7 +295,7 @@ struct sl_proxy_ctx_s {
 };
 
 /* sl_proxy_module.c: the module object. */
-extern const sl_http_module_t  sl_proxy_module;
+extern sl_http_module_t  sl_proxy_module;
 
 /* sl_proxy_conf.c */
 extern const sl_conf_field_t  sl_proxy_loc_fields[];

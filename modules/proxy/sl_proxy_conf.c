@@ -425,14 +425,7 @@ sl_proxy_conf_unmap(void *data)
 static sl_proxy_main_conf_t *
 sl_proxy_conf_main(sl_http_location_t *loc)
 {
-    size_t  i;
-
-    for (i = 0; sl_http_modules[i]; i++) {
-        if (sl_http_modules[i] == &sl_proxy_module) {
-            return loc->server->main->main_confs[i];
-        }
-    }
-    return NULL;
+    return sl_http_module_main_conf(loc->server->main, &sl_proxy_module);
 }
 
 

@@ -22,7 +22,6 @@ static void sl_proxy_exit_worker(sl_http_worker_t *w, void *main_conf);
 static sl_buf_t *sl_proxy_buf_take(sl_proxy_ctx_t *ctx,
     sl_proxy_worker_t *pw, size_t size);
 static void sl_proxy_buf_give(sl_proxy_ctx_t *ctx, sl_proxy_worker_t *pw);
-static size_t sl_proxy_module_index(void);
 static sl_int_t sl_proxy_ctx_create(sl_http_request_t *r,
     sl_proxy_ctx_t **out);
 static void sl_proxy_cleanup(void *data);
@@ -34,39 +33,26 @@ static int sl_proxy_may_retry(const sl_proxy_ctx_t *ctx);
 static u_char *sl_proxy_log_handler(sl_log_t *log, u_char *buf, size_t len);
 static void sl_proxy_client_read_handler(sl_event_t *ev);
 
-const sl_http_module_t  sl_proxy_module = {
-    "proxy",
-    sl_proxy_loc_fields,
-    sizeof(sl_proxy_loc_conf_t),
-    sl_proxy_loc_conf_init,
-    sl_proxy_loc_conf_check,
-    "upstreams",
-    sl_proxy_main_parse,
-    sl_proxy_init_worker,
-    sl_proxy_exit_worker,
-    sl_proxy_handler,
-    1                               /* the backend connection */
+sl_http_module_t  sl_proxy_module = {
+    .name = "proxy",
+    .fields = sl_proxy_loc_fields,
+    .conf_size = sizeof(sl_proxy_loc_conf_t),
+    .conf_init = sl_proxy_loc_conf_init,
+    .conf_check = sl_proxy_loc_conf_check,
+    .main_name = "upstreams",
+    .main_parse = sl_proxy_main_parse,
+    .init_worker = sl_proxy_init_worker,
+    .exit_worker = sl_proxy_exit_worker,
+    .handler = sl_proxy_handler,
+    .extra_fds = 1                  /* the backend connection */
 };
-
-
-/* Our slot in sl_http_modules[] (and so in module_worker[]). */
-static size_t
-sl_proxy_module_index(void)
-{
-    size_t  i;
-
-    for (i = 0; sl_http_modules[i] != &sl_proxy_module; i++) {
-        /* the module is listed, or it would not run */
-    }
-    return i;
-}
 
 
 /* This worker's proxy state (made by init_worker). */
 sl_proxy_worker_t *
 sl_proxy_worker_get(void)
 {
-    return sl_http_worker->module_worker[sl_proxy_module_index()];
+    return sl_http_module_worker(sl_http_worker, &sl_proxy_module);
 }
 
 
@@ -84,7 +70,7 @@ sl_proxy_init_worker(sl_http_worker_t *w, void *main_conf)
                      "proxy: out of memory at worker start");
         return SL_ERROR;
     }
-    w->module_worker[sl_proxy_module_index()] = pw;
+    sl_http_module_worker(w, &sl_proxy_module) = pw;
     pw->loop = w->loop;
     pw->log = &w->cycle->log;
     pw->checker = w->index == 0;
@@ -117,7 +103,7 @@ sl_proxy_exit_worker(sl_http_worker_t *w, void *main_conf)
     sl_uint_t           i;
 
     (void) main_conf;
-    pw = w->module_worker[sl_proxy_module_index()];
+    pw = sl_http_module_worker(w, &sl_proxy_module);
     if (pw == NULL) {
         return;
     }
@@ -134,7 +120,7 @@ sl_proxy_exit_worker(sl_http_worker_t *w, void *main_conf)
     }
     free(pw->ups);
     free(pw);
-    w->module_worker[sl_proxy_module_index()] = NULL;
+    sl_http_module_worker(w, &sl_proxy_module) = NULL;
 }
 
 

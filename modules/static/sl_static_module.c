@@ -38,17 +38,16 @@ static void sl_static_adopt(sl_static_ctx_t *ctx);
 static void sl_static_adopt_follow(sl_static_ctx_t *ctx,
     const sl_static_file_t *old, sl_static_file_t *use);
 
-const sl_http_module_t  sl_static_module = {
-    "static",                       /* the key inside a location */
-    sl_static_conf_fields,
-    sizeof(sl_static_conf_t),
-    sl_static_conf_init,
-    sl_static_conf_check,
-    NULL, NULL,                     /* no http-level group */
-    sl_static_init_worker,
-    sl_static_exit_worker,
-    sl_static_handler,
-    0                               /* open files: see sl_rlimit.h */
+sl_http_module_t  sl_static_module = {
+    .name = "static",               /* the key inside a location */
+    .fields = sl_static_conf_fields,
+    .conf_size = sizeof(sl_static_conf_t),
+    .conf_init = sl_static_conf_init,
+    .conf_check = sl_static_conf_check,
+    .init_worker = sl_static_init_worker,
+    .exit_worker = sl_static_exit_worker,
+    .handler = sl_static_handler
+    /* extra_fds 0: open files are the cache's, see sl_rlimit.h */
 };
 
 

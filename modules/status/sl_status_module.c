@@ -18,13 +18,10 @@ static u_char *sl_status_metric(u_char *p, u_char *end, const char *name,
 
 static const sl_conf_field_t  sl_status_no_fields[] = { SL_CONF_END };
 
-const sl_http_module_t  sl_status_module = {
-    "status",               /* location key */
-    sl_status_no_fields, 0, NULL, NULL,    /* no directives */
-    NULL, NULL,             /* no http-level group */
-    NULL, NULL,
-    sl_status_handler,
-    0
+sl_http_module_t  sl_status_module = {
+    .name = "status",               /* location key; no directives */
+    .fields = sl_status_no_fields,
+    .handler = sl_status_handler
 };
 
 

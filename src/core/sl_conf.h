@@ -53,6 +53,9 @@ struct sl_conf_s {
     sl_str_t      file;        /* the main file, NUL-terminated */
     sl_str_t      dir;         /* its directory, with a trailing '/' */
     char          err[1024];   /* the first error, file:line prefixed */
+    void         *ctx;         /* the block being parsed: what its custom
+                                  parsers fill (set by the block's parser,
+                                  so none needs a file-scope global) */
     unsigned      fill_defaults:1;  /* -T: absent fields are added to the
                                        tree with their default values */
 };

@@ -87,7 +87,15 @@ struct sl_http_main_conf_s {
 /*
  * The contract between the engine and a module (STYLE.md section 2). A
  * module is found by `name` inside a location; `main_name`, when set, is
- * a group or list of the http block it parses (e.g. "upstreams").
+ * a group or list of the http block it parses (e.g. "upstreams"). Every
+ * member but name may be left out (designated initializers). The hooks,
+ * in the order they run:
+ *   config   main_parse (the http-level group), then per location
+ *            conf_init, fields, and conf_check once the server is read;
+ *   master   init_master, before the workers of a generation fork (start
+ *            and every reload): shared memory zones (sl_shm_zone_add);
+ *   worker   init_worker after fork, exit_worker before the worker ends;
+ *   request  handler, for a location that names the module.
  */
 struct sl_http_module_s {
     const char              *name;
@@ -103,6 +111,10 @@ struct sl_http_module_s {
     sl_int_t               (*main_parse)(sl_conf_t *cf, sl_conf_node_t *node,
                                          sl_http_main_conf_t *mcf,
                                          void **main_conf);
+    /* In the master: SL_OK, or SL_ERROR with the reason in err (the
+     * start or reload fails with it). */
+    sl_int_t               (*init_master)(sl_cycle_t *cycle, void *main_conf,
+                                          char *err, size_t errsize);
     sl_int_t               (*init_worker)(sl_http_worker_t *w, void *main_conf);
     void                   (*exit_worker)(sl_http_worker_t *w, void *main_conf);
     sl_http_handler_pt       handler;
@@ -110,10 +122,20 @@ struct sl_http_module_s {
      * connection (the proxy: the backend's). The engine counts them in
      * cycle->conn_fds, for the limit on open files. */
     unsigned                 extra_fds;
+    /* Its place in sl_http_modules[], set by the engine at start
+     * (sl_http_register): the index of its main_confs[] and of its
+     * per-worker state (sl_http_module_worker). */
+    sl_uint_t                index;
 };
 
 /* The modules compiled in, NULL-terminated (modules/sl_modules.c). */
-extern const sl_http_module_t *const  sl_http_modules[];
+extern sl_http_module_t *const  sl_http_modules[];
+
+/* m's http-level configuration (what its main_parse stored), or NULL. */
+#define sl_http_module_main_conf(mcf, m)  ((mcf)->main_confs[(m)->index])
+
+/* m's state in worker w (what its init_worker stored), or NULL. */
+#define sl_http_module_worker(w, m)  ((w)->module_worker[(m)->index])
 
 /* One per worker process. */
 struct sl_http_worker_s {

@@ -51,8 +51,6 @@ static int sl_http_conf_location_cmp(const void *a, const void *b);
 static const char **sl_http_conf_skip_names(sl_pool_t *pool, int main);
 
 /* The current cycle while its http block is parsed (for listen). */
-static sl_cycle_t           *sl_http_conf_cycle;
-static sl_http_main_conf_t  *sl_http_conf_main;
 
 typedef struct {
     sl_str_t   path;
@@ -177,8 +175,7 @@ sl_http_conf_block_parse(sl_conf_t *cf, sl_conf_node_t *node,
     }
     sl_http_conf_defaults(mcf);
     mcf->cycle = cycle;
-    sl_http_conf_cycle = cycle;
-    sl_http_conf_main = mcf;
+    cf->ctx = mcf;
 
     /* Module groups first: a location's check may resolve their names. */
     if (sl_http_conf_modules_main(cf, node, mcf) != SL_OK
@@ -247,7 +244,7 @@ sl_http_conf_access_log(sl_conf_t *cf, sl_conf_node_t *n, void *field)
     sl_http_conf_log_t    log;
     char                  err[256];
 
-    mcf = sl_http_conf_main;
+    mcf = cf->ctx;
     log.path = mcf->access_log_path;
     log.format = mcf->access_log_format;
     log.buffer = mcf->access_log_buffer;
@@ -367,7 +364,7 @@ sl_http_conf_listen(sl_conf_t *cf, sl_conf_node_t *n, sl_http_server_t *srv)
     char               err[256];
 
     for (i = 0; i < srv->listen.n; i++) {
-        ls = sl_listen_add(sl_http_conf_cycle,
+        ls = sl_listen_add(srv->main->cycle,
                            (const char *) srv->listen.items[i].data, err,
                            sizeof(err));
         if (ls == NULL) {
@@ -699,7 +696,8 @@ static sl_int_t
 sl_http_conf_module(sl_conf_t *cf, sl_conf_node_t *n, sl_http_location_t *loc,
     const sl_http_module_t *m)
 {
-    void  *conf;
+    sl_cycle_t  *cycle;
+    void        *conf;
 
     conf = sl_pcalloc(cf->pool, sl_max(m->conf_size, (size_t) 1));
     if (conf == NULL) {
@@ -714,7 +712,7 @@ sl_http_conf_module(sl_conf_t *cf, sl_conf_node_t *n, sl_http_location_t *loc,
     loc->module = m;
     loc->module_conf = conf;
     loc->module_node = n;   /* conf_check runs when the server is read */
-    sl_http_conf_cycle->conn_fds = sl_max(sl_http_conf_cycle->conn_fds,
-                                          (sl_uint_t) 1 + m->extra_fds);
+    cycle = loc->server->main->cycle;
+    cycle->conn_fds = sl_max(cycle->conn_fds, (sl_uint_t) 1 + m->extra_fds);
     return SL_OK;
 }

@@ -50,7 +50,11 @@ sl_http_register(void)
     static const sl_cycle_block_t  block = {
         "http", sl_http_conf_block_parse, 1
     };
+    sl_uint_t                      i;
 
+    for (i = 0; sl_http_modules[i]; i++) {
+        sl_http_modules[i]->index = i;
+    }
     sl_http_conf_block_index = sl_cycle_block_register(&block);
     return sl_http_conf_block_index < 0 ? SL_ERROR : SL_OK;
 }

@@ -148,16 +148,10 @@ static sl_proxy_main_conf_t *
 sl_test_main_conf(sl_cycle_t *cycle)
 {
     sl_http_main_conf_t  *mcf;
-    size_t                i;
 
     mcf = sl_cycle_block_get(cycle, sl_http_conf_block_index);
-    for (i = 0; sl_http_modules[i]; i++) {
-        if (sl_http_modules[i] == &sl_proxy_module) {
-            return mcf->main_confs[i];
-        }
-    }
-    fail_msg("proxy module not listed");
-    return NULL;
+    assert_ptr_equal(sl_http_modules[sl_proxy_module.index], &sl_proxy_module);
+    return sl_http_module_main_conf(mcf, &sl_proxy_module);
 }
 
 
