@@ -304,6 +304,9 @@ sl_int_t sl_proxy_loc_conf_check(sl_conf_t *cf, sl_conf_node_t *node,
     sl_http_location_t *loc, void *conf);
 sl_int_t sl_proxy_main_parse(sl_conf_t *cf, sl_conf_node_t *node,
     sl_http_main_conf_t *mcf, void **main_conf);
+/* The module's init_master: the health checks' shared verdicts. */
+sl_int_t sl_proxy_init_master(sl_cycle_t *cycle, void *main_conf, char *err,
+    size_t errsize);
 sl_int_t sl_proxy_addr_parse(const char *text, sl_proxy_addr_t *addr,
     char *err, size_t errsize);
 sl_int_t sl_proxy_key_compile(sl_pool_t *pool, const sl_str_t *text,

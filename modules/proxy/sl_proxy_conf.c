@@ -9,8 +9,8 @@
  * the cycle's pool.
  */
 #include "sl_proxy.h"
+#include "sl_shm.h"
 
-#include <sys/mman.h>
 
 #define SL_MSEC(s)  ((int64_t) (s) * 1000)
 #define SL_PROXY_RING_MAX  (1 << 20)   /* points per upstream, at most */
@@ -26,9 +26,6 @@ static sl_int_t sl_proxy_conf_upstream_check(sl_conf_t *cf,
     sl_proxy_upstream_conf_t *uc);
 static sl_int_t sl_proxy_conf_add(sl_pool_t *pool, sl_proxy_main_conf_t *pmc,
     sl_proxy_upstream_conf_t *uc);
-static sl_int_t sl_proxy_conf_shared(sl_conf_t *cf, sl_conf_node_t *node,
-    sl_proxy_main_conf_t *pmc);
-static void sl_proxy_conf_unmap(void *data);
 static sl_proxy_upstream_conf_t *sl_proxy_conf_find(
     sl_proxy_main_conf_t *pmc, const sl_str_t *name);
 static sl_proxy_upstream_conf_t *sl_proxy_conf_pass(sl_conf_t *cf,
@@ -176,7 +173,7 @@ sl_proxy_main_parse(sl_conf_t *cf, sl_conf_node_t *node,
             return SL_ERROR;
         }
     }
-    return sl_proxy_conf_shared(cf, node, pmc);
+    return SL_OK;
 }
 
 
@@ -357,49 +354,33 @@ sl_proxy_conf_health(sl_conf_t *cf, sl_conf_node_t *node, void *field)
 
 /*
  * One shared word per server of the upstreams with health checks: worker
- * 0 writes the verdicts, every worker reads them. Mapped before the
- * workers fork, so they all share it; a reload maps a new one.
+ * 0 writes the verdicts, every worker reads them. A zone of this
+ * generation alone: a reload's servers may be others in the same places.
  */
-typedef struct {
-    void    *addr;
-    size_t   size;
-} sl_proxy_conf_map_t;
-
-
-static sl_int_t
-sl_proxy_conf_shared(sl_conf_t *cf, sl_conf_node_t *node,
-    sl_proxy_main_conf_t *pmc)
+sl_int_t
+sl_proxy_init_master(sl_cycle_t *cycle, void *main_conf, char *err,
+    size_t errsize)
 {
-    sl_pool_cleanup_t    *cln;
-    sl_proxy_conf_map_t  *map;
-    volatile uint32_t    *area;
-    size_t                n;
-    sl_uint_t             i;
-    void                 *m;
+    sl_proxy_main_conf_t  *pmc;
+    sl_shm_zone_t         *z;
+    volatile uint32_t     *area;
+    size_t                 n;
+    sl_uint_t              i;
 
+    pmc = main_conf;
     n = 0;
-    for (i = 0; i < pmc->nupstreams; i++) {
+    for (i = 0; pmc && i < pmc->nupstreams; i++) {
         n += pmc->upstreams[i]->has_health ? pmc->upstreams[i]->nservers : 0;
     }
     if (n == 0) {
         return SL_OK;
     }
-    map = sl_palloc(cf->pool, sizeof(sl_proxy_conf_map_t));
-    cln = map ? sl_pool_cleanup_add(cf->pool, NULL, NULL) : NULL;
-    if (cln == NULL) {
-        return sl_conf_error(cf, node, "out of memory");
+    z = sl_shm_zone_add(cycle, "proxy_health", n * sizeof(uint32_t),
+                        SL_SHM_ZONE_OWN, err, errsize);
+    if (z == NULL) {
+        return SL_ERROR;
     }
-    map->size = sl_align(n * sizeof(uint32_t), (size_t) 4096);
-    m = mmap(NULL, map->size, PROT_READ | PROT_WRITE,
-             MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED) {
-        return sl_conf_error(cf, node, "mmap() of %zu bytes for the health "
-                             "checks failed: %s", map->size, strerror(errno));
-    }
-    map->addr = m;
-    cln->handler = sl_proxy_conf_unmap;
-    cln->data = map;
-    area = m;
+    area = z->addr;
     for (i = 0; i < pmc->nupstreams; i++) {
         if (pmc->upstreams[i]->has_health) {
             pmc->upstreams[i]->shared = area;
@@ -407,16 +388,6 @@ sl_proxy_conf_shared(sl_conf_t *cf, sl_conf_node_t *node,
         }
     }
     return SL_OK;
-}
-
-
-static void
-sl_proxy_conf_unmap(void *data)
-{
-    sl_proxy_conf_map_t  *map;
-
-    map = data;
-    (void) munmap(map->addr, map->size);
 }
 
 

@@ -41,6 +41,7 @@ sl_http_module_t  sl_proxy_module = {
     .conf_check = sl_proxy_loc_conf_check,
     .main_name = "upstreams",
     .main_parse = sl_proxy_main_parse,
+    .init_master = sl_proxy_init_master,
     .init_worker = sl_proxy_init_worker,
     .exit_worker = sl_proxy_exit_worker,
     .handler = sl_proxy_handler,

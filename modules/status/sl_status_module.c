@@ -45,18 +45,20 @@ sl_status_series(u_char *p, u_char *end)
     } metrics[] = {
         { "sluice_connections_accepted_total",
           "Connections accepted by the worker.", "counter",
-          offsetof(sl_shm_slot_t, accepted) },
+          offsetof(sl_http_counters_t, accepted) },
         { "sluice_connections_active", "Connections open now.", "gauge",
-          offsetof(sl_shm_slot_t, active) },
+          offsetof(sl_http_counters_t, active) },
         { "sluice_requests_total", "Requests finished.", "counter",
-          offsetof(sl_shm_slot_t, requests) },
+          offsetof(sl_http_counters_t, requests) },
     };
-    sl_shm_t       *shm;
-    sl_shm_slot_t  *s;
-    size_t          m, i;
-    uint64_t        v;
+    sl_shm_t            *shm;
+    sl_shm_slot_t       *s;
+    sl_http_counters_t  *counters;
+    size_t               m, i;
+    uint64_t             v;
 
     shm = sl_http_worker->cycle->shm;
+    counters = sl_http_worker->main->counters;
     for (m = 0; m < sl_nelem(metrics); m++) {
         p = sl_status_metric(p, end, metrics[m].name, metrics[m].help,
                              metrics[m].type);
@@ -67,7 +69,8 @@ sl_status_series(u_char *p, u_char *end)
             {
                 continue;
             }
-            v = *(volatile uint64_t *) ((u_char *) s + metrics[m].offset);
+            v = *(volatile uint64_t *) ((u_char *) &counters[i]
+                                        + metrics[m].offset);
             p = sl_slprintf(p, end, "%s{pid=\"%llu\",generation=\"%llu\"} "
                             "%llu\n", metrics[m].name,
                             (unsigned long long) s->pid,

@@ -101,6 +101,23 @@ sl_cycle_block_set(sl_cycle_t *cycle, int index, void *conf)
 }
 
 
+sl_int_t
+sl_cycle_init_master(sl_cycle_t *cycle, char *err, size_t errsize)
+{
+    int  i;
+
+    for (i = 0; i < sl_cycle_nblocks; i++) {
+        if (sl_cycle_blocks[i].init_master && cycle->blocks[i]
+            && sl_cycle_blocks[i].init_master(cycle, cycle->blocks[i], err,
+                                              errsize) != SL_OK)
+        {
+            return SL_ERROR;
+        }
+    }
+    return SL_OK;
+}
+
+
 static void
 sl_cycle_set_defaults(sl_cycle_t *cycle)
 {

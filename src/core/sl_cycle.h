@@ -27,6 +27,11 @@ typedef struct {
     sl_int_t   (*parse)(sl_conf_t *cf, sl_conf_node_t *node,
                         sl_cycle_t *cycle);
     unsigned     required;
+    /* In the master, before the cycle's workers fork (start and reload),
+     * with the block's result: shared memory zones. NULL: nothing to do.
+     * SL_OK, or SL_ERROR with the reason in err. */
+    sl_int_t   (*init_master)(sl_cycle_t *cycle, void *conf, char *err,
+                              size_t errsize);
 } sl_cycle_block_t;
 
 typedef struct {
@@ -125,6 +130,12 @@ sl_int_t sl_cycle_files_prepare(sl_cycle_t *cycle, char *err,
  * SL_ERROR logged at emerg to log for the first that could not.
  */
 sl_int_t sl_cycle_files_check(sl_cycle_t *cycle, sl_log_t *log);
+
+/*
+ * In the master, before cycle's workers fork: runs each block's
+ * init_master. Returns SL_OK, or SL_ERROR with the reason in err.
+ */
+sl_int_t sl_cycle_init_master(sl_cycle_t *cycle, char *err, size_t errsize);
 
 /* Closes the cycle's files and frees its pool (sockets: sl_listen). */
 void sl_cycle_destroy(sl_cycle_t *cycle);

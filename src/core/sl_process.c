@@ -219,7 +219,8 @@ sl_master_open(sl_cycle_t *cycle, sl_cycle_t *old, char *err, size_t errsize)
     }
     /* After the sockets: the workers' need counts them. */
     if (sl_rlimit_prepare(cycle, sl_master.nofile_base, err, errsize)
-        != SL_OK)
+        != SL_OK
+        || sl_cycle_init_master(cycle, err, errsize) != SL_OK)
     {
         sl_listen_close_unshared(cycle, old);
         return SL_ERROR;
@@ -327,9 +328,7 @@ sl_master_spawn(sl_cycle_t *cycle, sl_uint_t index, sl_slot_t *reuse)
     sl_master.shm->slots[slot - sl_master.slots].heartbeat = slot->started;
     sl_master.shm->slots[slot - sl_master.slots].generation =
         cycle->generation;
-    sl_master.shm->slots[slot - sl_master.slots].accepted = 0;
-    sl_master.shm->slots[slot - sl_master.slots].requests = 0;
-    sl_master.shm->slots[slot - sl_master.slots].active = 0;
+    sl_shm_zones_spawn((sl_uint_t) (slot - sl_master.slots));
 
     pid = fork();
     if (pid == -1) {
@@ -648,11 +647,10 @@ sl_master_worker_exited(sl_slot_t *slot, int status)
                      expected ? "" : ", respawning");
     }
 
-    /* A worker that died holding the accept mutex must not stall the
-     * others until they notice: free it now (the lock word holds the
-     * owner's pid). */
-    (void) __sync_bool_compare_and_swap(&sl_master.shm->accept_lock[0],
-                                        (uint64_t) slot->pid, 0);
+    /* What the worker held in shared memory (the accept mutex, say) must
+     * not stall the others until they notice: each zone's owner frees it
+     * now. */
+    sl_shm_zones_gone((sl_uint_t) (slot - sl_master.slots), slot->pid);
     (void) close(slot->channel);
     slot->channel = -1;
     slot->pid = 0;

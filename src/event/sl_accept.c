@@ -15,6 +15,7 @@
 #include "sl_loop.h"
 #include "sl_conns.h"
 #include "sl_accept.h"
+#include "sl_shm.h"
 
 #define SL_ACCEPT_LOG_EVERY     1000   /* ms between crit lines */
 #define SL_ACCEPT_MUTEX_STALE   1000   /* ms one owner may look stuck */
@@ -51,6 +52,8 @@ typedef union {
     struct sockaddr_in6   sin6;
 } sl_accept_addr_t;
 
+static void sl_accept_mutex_gone(sl_shm_zone_t *zone, sl_uint_t slot,
+    pid_t pid);
 static sl_int_t sl_accept_check_conf(sl_loop_t *loop,
     const sl_accept_conf_t *conf);
 static void sl_accept_init_listens(sl_accept_t *a);
@@ -570,4 +573,28 @@ sl_accept_mutex_force_unlock(sl_accept_mutex_t *m, pid_t pid)
     owner = (sl_uint_t) pid;
     return __atomic_compare_exchange_n(&m->owner, &owner, 0, 0,
                                        __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+}
+
+
+sl_accept_mutex_t *
+sl_accept_mutex_zone(sl_cycle_t *cycle, char *err, size_t errsize)
+{
+    sl_shm_zone_t  *z;
+
+    z = sl_shm_zone_add(cycle, "accept_mutex", sizeof(sl_accept_mutex_t), 0,
+                        err, errsize);
+    if (z == NULL) {
+        return NULL;
+    }
+    z->gone = sl_accept_mutex_gone;
+    return z->addr;
+}
+
+
+/* A zone hook: the worker that left slot may have held the lock. */
+static void
+sl_accept_mutex_gone(sl_shm_zone_t *zone, sl_uint_t slot, pid_t pid)
+{
+    (void) slot;
+    (void) sl_accept_mutex_force_unlock(zone->addr, pid);
 }

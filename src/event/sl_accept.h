@@ -131,4 +131,13 @@ int sl_accept_is_polling(sl_accept_t *a);
  */
 int sl_accept_mutex_force_unlock(sl_accept_mutex_t *m, pid_t pid);
 
+/*
+ * In the master, before cycle's workers fork: the accept mutex, in a
+ * shared zone every generation holds (a reload does not reset a lock an
+ * old worker holds), with a hook that frees it at once when a worker that
+ * held it is reaped. Returns the mutex, or NULL with the reason in err.
+ */
+sl_accept_mutex_t *sl_accept_mutex_zone(sl_cycle_t *cycle, char *err,
+    size_t errsize);
+
 #endif /* SL_ACCEPT_H */

@@ -65,6 +65,16 @@ typedef struct {
     sl_uint_t                nservers;
 } sl_http_addr_t;
 
+/* One worker slot's HTTP counters, in the shared zone "http_counters"
+ * (SL_SHM_SLOTS of them), each on a cache line of its own so that
+ * workers counting requests never slow each other down. Each worker
+ * updates its own without locks: readers get approximate snapshots. */
+typedef struct {
+    volatile uint64_t        accepted;     /* connections accepted */
+    volatile uint64_t        requests;     /* requests finished */
+    volatile uint64_t        active;       /* connections open now */
+} __attribute__((aligned(64))) sl_http_counters_t;
+
 struct sl_http_main_conf_s {
     sl_msec_t                keepalive_timeout;
     int64_t                  keepalive_requests;
@@ -82,6 +92,9 @@ struct sl_http_main_conf_s {
     sl_uint_t                nservers;
     void                    *main_confs[SL_HTTP_MAX_MODULES];
     sl_cycle_t              *cycle;
+    /* Shared zones, mapped by the master before the workers fork. */
+    sl_http_counters_t      *counters;     /* by worker slot */
+    void                    *accept_mutex; /* sl_accept_mutex_t */
 };
 
 /*
@@ -155,6 +168,7 @@ struct sl_http_worker_s {
     sl_uint_t                nfree_pools;
     sl_uint_t                index;
     sl_uint_t                slot;
+    sl_http_counters_t      *counters;     /* this worker's slot */
     sl_event_t               heartbeat;
     sl_event_t               shutdown_timer;
     sl_msec_t                drain_until;  /* a final stop's last accept

@@ -402,7 +402,7 @@ sl_http_conn_request_done(sl_http_request_t *r)
              || c->read.ready || next < c->buffer->last;
     hc->request = NULL;
     hc->requests++;
-    w->cycle->shm->slots[w->slot].requests++;
+    w->counters->requests++;
     sl_http_pool_put(r->pool);
     c->pool = NULL;
 
@@ -532,7 +532,7 @@ sl_http_conn_close(sl_conn_t *c)
     sl_http_cork_release(c);
     sl_http_conn_put_buffer(c);
     sl_conns_close(w->conns, c);
-    w->cycle->shm->slots[w->slot].active--;
+    w->counters->active--;
     /* Not while draining: a client of the queue may be answered and
      * closed at once (TCP_DEFER_ACCEPT) before the next one is taken. */
     if (w->shutting_down && !w->draining && sl_conns_used(w->conns) == 0) {

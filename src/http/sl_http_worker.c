@@ -34,6 +34,10 @@ static void sl_http_worker_deadline(sl_event_t *ev);
 static void sl_http_worker_exit(sl_http_worker_t *w);
 static void sl_http_worker_accept(sl_conn_t *c, void *listen_data);
 static void sl_http_worker_close_listen(sl_http_worker_t *w);
+static sl_int_t sl_http_init_master(sl_cycle_t *cycle, void *conf,
+    char *err, size_t errsize);
+static void sl_http_counters_spawn(sl_shm_zone_t *zone, sl_uint_t slot,
+    pid_t pid);
 
 /* How long a final stop keeps accepting on TCP_DEFER_ACCEPT sockets (ms):
  * the kernel's wait for a silent client, and a margin. */
@@ -48,7 +52,7 @@ sl_int_t
 sl_http_register(void)
 {
     static const sl_cycle_block_t  block = {
-        "http", sl_http_conf_block_parse, 1
+        "http", sl_http_conf_block_parse, 1, sl_http_init_master
     };
     sl_uint_t                      i;
 
@@ -57,6 +61,60 @@ sl_http_register(void)
     }
     sl_http_conf_block_index = sl_cycle_block_register(&block);
     return sl_http_conf_block_index < 0 ? SL_ERROR : SL_OK;
+}
+
+
+/*
+ * The http block's hook in the master, before a generation forks: the
+ * shared zones of the engine (counters, the accept mutex), then each
+ * module's init_master.
+ */
+static sl_int_t
+sl_http_init_master(sl_cycle_t *cycle, void *conf, char *err,
+    size_t errsize)
+{
+    sl_http_main_conf_t  *mcf;
+    sl_shm_zone_t        *z;
+    sl_http_module_t     *m;
+    sl_uint_t             i;
+
+    mcf = conf;
+    z = sl_shm_zone_add(cycle, "http_counters",
+                        SL_SHM_SLOTS * sizeof(sl_http_counters_t), 0, err,
+                        errsize);
+    if (z == NULL) {
+        return SL_ERROR;
+    }
+    z->spawn = sl_http_counters_spawn;
+    mcf->counters = z->addr;
+    mcf->accept_mutex = sl_accept_mutex_zone(cycle, err, errsize);
+    if (mcf->accept_mutex == NULL) {
+        return SL_ERROR;
+    }
+    for (i = 0; sl_http_modules[i]; i++) {
+        m = sl_http_modules[i];
+        if (m->init_master
+            && m->init_master(cycle, sl_http_module_main_conf(mcf, m), err,
+                              errsize) != SL_OK)
+        {
+            return SL_ERROR;
+        }
+    }
+    return SL_OK;
+}
+
+
+/* A zone hook: a new worker in slot starts counting from zero. */
+static void
+sl_http_counters_spawn(sl_shm_zone_t *zone, sl_uint_t slot, pid_t pid)
+{
+    sl_http_counters_t  *c;
+
+    (void) pid;
+    c = (sl_http_counters_t *) zone->addr + slot;
+    c->accepted = 0;
+    c->requests = 0;
+    c->active = 0;
 }
 
 
@@ -93,6 +151,7 @@ sl_http_worker_init(sl_http_worker_t *w, sl_cycle_t *cycle)
 
     w->cycle = cycle;
     w->main = sl_cycle_block_get(cycle, sl_http_conf_block_index);
+    w->counters = &w->main->counters[w->slot];
     sl_queue_init(&w->idle);
     sl_queue_init(&w->free_buffers);
     sl_queue_init(&w->free_corks);
@@ -208,9 +267,7 @@ sl_http_worker_listen(sl_http_worker_t *w)
                                             : SL_ACCEPT_MUTEX;
     ac.listens = lst;
     ac.nlistens = n;
-    _Static_assert(sizeof(w->cycle->shm->accept_lock)
-                   >= sizeof(sl_accept_mutex_t), "accept mutex size");
-    ac.mutex = (sl_accept_mutex_t *) (void *) w->cycle->shm->accept_lock;
+    ac.mutex = w->main->accept_mutex;
     ac.handler = sl_http_worker_accept;
     sl_http_worker_acceptor = sl_accept_create(w->loop, w->conns, &ac);
     return sl_http_worker_acceptor ? SL_OK : SL_ERROR;
@@ -234,8 +291,8 @@ sl_http_worker_accept(sl_conn_t *c, void *listen_data)
 
     w = sl_http_worker;
     if (w->slot < SL_SHM_SLOTS) {
-        w->cycle->shm->slots[w->slot].accepted++;
-        w->cycle->shm->slots[w->slot].active++;
+        w->counters->accepted++;
+        w->counters->active++;
     }
     sl_http_conn_init(c, listen_data);
 }

@@ -46,6 +46,7 @@ typedef struct {
     sl_http_worker_t      w;
     sl_http_main_conf_t   main;
     sl_http_module_t      module;
+    sl_http_counters_t    counters;
     sl_http_location_t    loc;
     sl_http_location_t   *locs[1];
     sl_http_server_t      server;
@@ -206,6 +207,7 @@ fx_setup(void **state)
     assert_non_null(fx->cycle.shm);
     fx->w.cycle = &fx->cycle;
     fx->w.main = &fx->main;
+    fx->w.counters = &fx->counters;
     fx->w.loop = fx->loop;
     fx->w.conns = sl_conns_create(fx->loop, 8, &fx->log.log);
     assert_non_null(fx->w.conns);

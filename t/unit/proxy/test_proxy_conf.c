@@ -226,6 +226,8 @@ test_valid_config_resolves(void **state)
     assert_int_equal(app->health.interval, 5000);
     assert_int_equal(app->health.healthy, 2);
     assert_int_equal(app->health.unhealthy, 3);
+    assert_null(app->shared);      /* mapped by the master, before fork */
+    assert_int_equal(sl_cycle_init_master(cycle, err, sizeof(err)), SL_OK);
     assert_non_null(app->shared);
     assert_int_equal(app->shared[0], 0);
 
