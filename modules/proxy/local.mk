@@ -13,7 +13,8 @@ libsluice_a_SOURCES += \
 	modules/proxy/sl_proxy_module.c \
 	modules/proxy/sl_proxy_send.c \
 	modules/proxy/sl_proxy_relay.c \
-	modules/proxy/sl_proxy_tunnel.c
+	modules/proxy/sl_proxy_tunnel.c \
+	modules/proxy/sl_proxy_vars.c
 
 SL_PROXY_TEST_CFLAGS = $(SL_TEST_CFLAGS) -I$(top_srcdir)/modules/proxy
 
@@ -35,6 +36,11 @@ t_unit_proxy_test_proxy_conf_SOURCES = t/unit/proxy/test_proxy_conf.c \
 	t/unit/conferr.h
 t_unit_proxy_test_proxy_conf_CFLAGS = $(SL_PROXY_TEST_CFLAGS)
 t_unit_proxy_test_proxy_conf_LDADD = $(SL_TEST_LIBS)
+
+sl_unit_tests += t/unit/proxy/test_proxy_vars
+t_unit_proxy_test_proxy_vars_SOURCES = t/unit/proxy/test_proxy_vars.c
+t_unit_proxy_test_proxy_vars_CFLAGS = $(SL_PROXY_TEST_CFLAGS)
+t_unit_proxy_test_proxy_vars_LDADD = $(SL_TEST_LIBS)
 
 # The test backend the integration test starts (t/backend).
 check_PROGRAMS += t/backend/sl_test_backend

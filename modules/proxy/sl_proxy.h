@@ -221,6 +221,13 @@ typedef enum {
     SL_PROXY_FAIL_INVALID                   /* not valid HTTP */
 } sl_proxy_fail_e;
 
+/* One backend tried for a request ($upstream_status and
+ * $upstream_response_time list them all). */
+typedef struct {
+    int                       status;       /* 0: no answer came */
+    sl_msec_t                 time;         /* spent with the backend */
+} sl_proxy_try_t;
+
 struct sl_proxy_ctx_s {
     sl_http_request_t        *r;
     const sl_proxy_loc_conf_t *lcf;
@@ -262,7 +269,7 @@ struct sl_proxy_ctx_s {
     /* Tries. */
     sl_uint_t                 tries;
     sl_proxy_peer_t         **tried;
-    sl_http_upstream_try_t   *try_log;      /* status, time: one per try */
+    sl_proxy_try_t           *try_log;      /* status, time: one per try */
     sl_msec_t                 try_start;
     u_char                   *addrs;        /* "a, b" for $upstream_addr */
     size_t                    addrs_len;
@@ -296,6 +303,10 @@ struct sl_proxy_ctx_s {
 
 /* sl_proxy_module.c: the module object. */
 extern sl_http_module_t  sl_proxy_module;
+
+/* sl_proxy_vars.c: $upstream_addr, $upstream_status and
+ * $upstream_response_time, from the request's proxy context. */
+extern const sl_http_variable_t  sl_proxy_variables[];
 
 /* sl_proxy_conf.c */
 extern const sl_conf_field_t  sl_proxy_loc_fields[];

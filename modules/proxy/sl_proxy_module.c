@@ -45,7 +45,8 @@ sl_http_module_t  sl_proxy_module = {
     .init_worker = sl_proxy_init_worker,
     .exit_worker = sl_proxy_exit_worker,
     .handler = sl_proxy_handler,
-    .extra_fds = 1                  /* the backend connection */
+    .extra_fds = 1,                 /* the backend connection */
+    .variables = sl_proxy_variables
 };
 
 
@@ -173,7 +174,7 @@ sl_proxy_ctx_create(sl_http_request_t *r, sl_proxy_ctx_t **out)
     ctx->upgrade = !sl_http_has_body(r) && sl_proxy_upgrade_pick(h, &upg);
     ctx->tried = sl_palloc(r->pool, sizeof(sl_proxy_peer_t *)
                                     * (size_t) lcf->next_upstream_tries);
-    ctx->try_log = sl_pcalloc(r->pool, sizeof(sl_http_upstream_try_t)
+    ctx->try_log = sl_pcalloc(r->pool, sizeof(sl_proxy_try_t)
                                        * (size_t) lcf->next_upstream_tries);
     cln = sl_pool_cleanup_add(r->pool, sl_proxy_cleanup, ctx);
     ctx->buf = cln ? sl_proxy_buf_take(ctx, pw, lcf->buffer_size) : NULL;
@@ -508,11 +509,6 @@ sl_proxy_finish(sl_proxy_ctx_t *ctx, sl_int_t rc)
 
     r = ctx->r;
     sl_proxy_release(ctx, 0);
-    if (ctx->addrs) {
-        r->upstream_addr = (const char *) ctx->addrs;
-        r->upstream_tries = ctx->try_log;
-        r->nupstream_tries = ctx->tries;
-    }
     r->read_handler = NULL;
     r->write_handler = NULL;
     if (r->c->read.handler == sl_proxy_client_read_handler) {

@@ -98,6 +98,23 @@ struct sl_http_main_conf_s {
 };
 
 /*
+ * A variable a module provides: $name in an access log format (and in the
+ * variable engine that grows from this table). get writes r's value into
+ * *value, which may point into r's memory, the configuration, buf (size
+ * bytes, at least SL_HTTP_VARIABLE_BUF) or memory get allocates from
+ * r->pool when buf is too small; it returns SL_OK, or SL_DECLINED when r
+ * has no such value (logged as "-"). It must not fail otherwise.
+ */
+typedef struct {
+    const char              *name;         /* without the '$'; NULL ends a
+                                              table */
+    sl_int_t               (*get)(sl_http_request_t *r, sl_str_t *value,
+                                  u_char *buf, size_t size);
+} sl_http_variable_t;
+
+#define SL_HTTP_VARIABLE_BUF  256
+
+/*
  * The contract between the engine and a module (STYLE.md section 2). A
  * module is found by `name` inside a location; `main_name`, when set, is
  * a group or list of the http block it parses (e.g. "upstreams"). Every
@@ -135,6 +152,8 @@ struct sl_http_module_s {
      * connection (the proxy: the backend's). The engine counts them in
      * cycle->conn_fds, for the limit on open files. */
     unsigned                 extra_fds;
+    /* The variables it provides, or NULL. */
+    const sl_http_variable_t *variables;
     /* Its place in sl_http_modules[], set by the engine at start
      * (sl_http_register): the index of its main_confs[] and of its
      * per-worker state (sl_http_module_worker). */
@@ -149,6 +168,17 @@ extern sl_http_module_t *const  sl_http_modules[];
 
 /* m's state in worker w (what its init_worker stored), or NULL. */
 #define sl_http_module_worker(w, m)  ((w)->module_worker[(m)->index])
+
+/* r's context of module m: r->ctx when m answers r, else NULL. */
+#define sl_http_request_ctx(r, m)                                           \
+    ((r)->loc && (r)->loc->module == (m) ? (r)->ctx : NULL)
+
+/*
+ * The variable name (len bytes, without '$') of a module, or NULL when no
+ * module provides it. For config loading: a linear search.
+ */
+const sl_http_variable_t *sl_http_variable_find(const u_char *name,
+    size_t len);
 
 /* One per worker process. */
 struct sl_http_worker_s {
@@ -197,13 +227,6 @@ typedef struct {
     sl_str_t                 value;
 } sl_http_out_header_t;
 
-/* One backend tried for a request, for $upstream_status and
- * $upstream_response_time. */
-typedef struct {
-    int                      status;       /* 0: no answer came */
-    sl_msec_t                time;         /* spent with the backend */
-} sl_http_upstream_try_t;
-
 struct sl_http_request_s {
     sl_conn_t               *c;
     sl_http_conn_t          *hc;
@@ -246,10 +269,8 @@ struct sl_http_request_s {
     sl_uint_t                count;        /* references: async work */
     sl_http_event_pt         read_handler;  /* module: body bytes came */
     sl_http_event_pt         write_handler; /* module: output drained */
-    void                    *ctx;          /* the content module's */
-    const char              *upstream_addr;   /* for the access log */
-    sl_http_upstream_try_t  *upstream_tries;  /*   one per address in */
-    sl_uint_t                nupstream_tries; /*   upstream_addr */
+    void                    *ctx;          /* the content module's
+                                              (sl_http_request_ctx) */
 
     unsigned                 header_only:1;    /* HEAD, 204, 304 */
     unsigned                 header_sent:1;

@@ -17,8 +17,9 @@
  *   was set) $body_bytes_sent $bytes_sent $request_time (seconds with
  *   milliseconds) $http_<name> (any request header, '_' matching '-',
  *   case-insensitive: $http_referer $http_user_agent $http_host ...)
- *   $host $upstream_addr $upstream_status $upstream_response_time
- *   $connection $connection_requests $pipe $server_name
+ *   $host $connection $connection_requests $pipe $server_name, and the
+ *   variables modules provide (sl_http_variable_t: the proxy's
+ *   $upstream_addr $upstream_status $upstream_response_time)
  *
  * A value that is absent prints "-". Bytes of variable values below 0x20,
  * '"', '\' and from 0x7F up are written as \xHH (nginx does the same), so
@@ -65,13 +66,11 @@ typedef enum {
     SL_HTTP_AL_REQUEST_TIME,
     SL_HTTP_AL_HTTP_HEADER,
     SL_HTTP_AL_HOST,
-    SL_HTTP_AL_UPSTREAM_ADDR,
-    SL_HTTP_AL_UPSTREAM_STATUS,
-    SL_HTTP_AL_UPSTREAM_RESPONSE_TIME,
     SL_HTTP_AL_CONNECTION,
     SL_HTTP_AL_CONNECTION_REQUESTS,
     SL_HTTP_AL_PIPE,
-    SL_HTTP_AL_SERVER_NAME
+    SL_HTTP_AL_SERVER_NAME,
+    SL_HTTP_AL_MODULE                  /* a module's (sl_http_variable_t) */
 } sl_http_al_var_e;
 
 typedef struct {
@@ -100,9 +99,6 @@ static const sl_http_al_name_t  sl_http_al_names[] = {
     { "bytes_sent", SL_HTTP_AL_BYTES_SENT },
     { "request_time", SL_HTTP_AL_REQUEST_TIME },
     { "host", SL_HTTP_AL_HOST },
-    { "upstream_addr", SL_HTTP_AL_UPSTREAM_ADDR },
-    { "upstream_status", SL_HTTP_AL_UPSTREAM_STATUS },
-    { "upstream_response_time", SL_HTTP_AL_UPSTREAM_RESPONSE_TIME },
     { "connection", SL_HTTP_AL_CONNECTION },
     { "connection_requests", SL_HTTP_AL_CONNECTION_REQUESTS },
     { "pipe", SL_HTTP_AL_PIPE },
@@ -112,8 +108,9 @@ static const sl_http_al_name_t  sl_http_al_names[] = {
 /* One step of a compiled format: text, or a variable (with the header
  * name, '_' already turned into '-', for $http_<name>). */
 typedef struct {
-    sl_http_al_var_e   var;
-    sl_str_t           text;
+    sl_http_al_var_e             var;
+    sl_str_t                     text;
+    const sl_http_variable_t    *module_var;   /* SL_HTTP_AL_MODULE */
 } sl_http_al_op_t;
 
 /* Output being formatted: bytes go to [p, end) while they fit; len counts
@@ -166,8 +163,8 @@ static void sl_http_al_put_escaped(sl_http_al_out_t *o, const sl_str_t *s);
 static void sl_http_al_put_uint(sl_http_al_out_t *o, uint64_t v);
 static void sl_http_al_put_status(sl_http_al_out_t *o, int status);
 static void sl_http_al_put_msec(sl_http_al_out_t *o, sl_msec_t ms);
-static void sl_http_al_put_tries(sl_http_al_out_t *o, sl_http_request_t *r,
-    int statuses);
+static void sl_http_al_op_module(sl_http_request_t *r,
+    const sl_http_al_op_t *op, sl_http_al_out_t *o);
 static void sl_http_al_put_addr(sl_http_al_out_t *o, sl_conn_t *c);
 static void sl_http_al_put_iso8601(sl_http_access_log_t *al,
     sl_http_al_out_t *o);
@@ -306,6 +303,11 @@ sl_http_al_variable(const u_char *name, size_t len, sl_http_al_op_t *op,
             op->var = sl_http_al_names[i].var;
             return SL_OK;
         }
+    }
+    op->module_var = sl_http_variable_find(name, len);
+    if (op->module_var) {
+        op->var = SL_HTTP_AL_MODULE;
+        return SL_OK;
     }
     (void) snprintf(err, errsize, "unknown variable \"$%.*s\" in the format",
                     (int) sl_min(len, (size_t) SL_HTTP_AL_NAME_MAX),
@@ -529,13 +531,13 @@ sl_http_al_op(sl_http_access_log_t *al, sl_http_request_t *r,
     case SL_HTTP_AL_BODY_BYTES_SENT:
     case SL_HTTP_AL_BYTES_SENT:
     case SL_HTTP_AL_REQUEST_TIME:
-    case SL_HTTP_AL_UPSTREAM_ADDR:
-    case SL_HTTP_AL_UPSTREAM_STATUS:
-    case SL_HTTP_AL_UPSTREAM_RESPONSE_TIME:
     case SL_HTTP_AL_CONNECTION:
     case SL_HTTP_AL_CONNECTION_REQUESTS:
     case SL_HTTP_AL_PIPE:
         sl_http_al_op_response(r, op, o);
+        break;
+    case SL_HTTP_AL_MODULE:
+        sl_http_al_op_module(r, op, o);
         break;
     default:
         sl_http_al_op_request(r, op, o);
@@ -593,13 +595,12 @@ sl_http_al_op_request(sl_http_request_t *r, const sl_http_al_op_t *op,
 }
 
 
-/* Numbers and what the response and upstream left. */
+/* Numbers and what the response left. */
 static void
 sl_http_al_op_response(sl_http_request_t *r, const sl_http_al_op_t *op,
     sl_http_al_out_t *o)
 {
-    sl_str_t  s;
-    off_t     n;
+    off_t  n;
 
     switch (op->var) {
     case SL_HTTP_AL_STATUS:
@@ -616,19 +617,6 @@ sl_http_al_op_response(sl_http_request_t *r, const sl_http_al_op_t *op,
     case SL_HTTP_AL_REQUEST_TIME:
         sl_http_al_put_msec(o, sl_current_msec > r->start_msec
                                ? sl_current_msec - r->start_msec : 0);
-        break;
-    case SL_HTTP_AL_UPSTREAM_ADDR:
-        if (r->upstream_addr == NULL) {
-            sl_http_al_put(o, "-", 1);
-            break;
-        }
-        s.data = (u_char *) r->upstream_addr;
-        s.len = strlen(r->upstream_addr);
-        sl_http_al_put_escaped(o, &s);
-        break;
-    case SL_HTTP_AL_UPSTREAM_STATUS:
-    case SL_HTTP_AL_UPSTREAM_RESPONSE_TIME:
-        sl_http_al_put_tries(o, r, op->var == SL_HTTP_AL_UPSTREAM_STATUS);
         break;
     case SL_HTTP_AL_CONNECTION:
         sl_http_al_put_uint(o, r->c->number);
@@ -747,35 +735,19 @@ sl_http_al_put_msec(sl_http_al_out_t *o, sl_msec_t ms)
 }
 
 
-/*
- * Each backend try's status (statuses) or time, separated by ", " like
- * the addresses of $upstream_addr; "-" for a try that got no answer, or
- * when none was made.
- */
+/* A module's variable: its text escaped, "-" when the request has none. */
 static void
-sl_http_al_put_tries(sl_http_al_out_t *o, sl_http_request_t *r,
-    int statuses)
+sl_http_al_op_module(sl_http_request_t *r, const sl_http_al_op_t *op,
+    sl_http_al_out_t *o)
 {
-    sl_http_upstream_try_t  *t;
-    sl_uint_t                i;
+    u_char    buf[SL_HTTP_VARIABLE_BUF];
+    sl_str_t  v;
 
-    if (r->nupstream_tries == 0) {
+    if (op->module_var->get(r, &v, buf, sizeof(buf)) != SL_OK) {
         sl_http_al_put(o, "-", 1);
         return;
     }
-    for (i = 0; i < r->nupstream_tries; i++) {
-        t = &r->upstream_tries[i];
-        if (i > 0) {
-            sl_http_al_put(o, ", ", 2);
-        }
-        if (!statuses) {
-            sl_http_al_put_msec(o, t->time);
-        } else if (t->status > 0) {
-            sl_http_al_put_uint(o, (uint64_t) t->status);
-        } else {
-            sl_http_al_put(o, "-", 1);
-        }
-    }
+    sl_http_al_put_escaped(o, &v);
 }
 
 
