@@ -257,14 +257,8 @@ struct sl_proxy_ctx_s {
     sl_proxy_frame_e          frame;
     int64_t                   left;         /* Content-Length bytes */
     sl_http_chunked_t         chunked;
-    sl_chain_t                size_cl;      /* reused links to the engine: */
-    sl_buf_t                  size_buf;     /*   a chunk's size line, */
-    sl_chain_t                out_cl;       /*   its data, */
-    sl_buf_t                  out_buf;
-    sl_chain_t                tail_cl;      /*   its CRLF (and the last
-                                                 chunk) */
-    sl_buf_t                  tail_buf;
-    u_char                    size_line[20];
+    sl_chain_t                out_cl;       /* the reused link to the */
+    sl_buf_t                  out_buf;      /*   engine (which frames) */
 
     /* Tries. */
     sl_uint_t                 tries;
@@ -292,7 +286,6 @@ struct sl_proxy_ctx_s {
     unsigned                  head_done:1;    /* response head relayed */
     unsigned                  out_busy:1;     /* engine writes our buf */
     unsigned                  done:1;         /* response read to its end */
-    unsigned                  chunk_out:1;    /* we chunk for the client */
     unsigned                  extra:1;        /* bytes after the response */
     unsigned                  tunnel:1;
     unsigned                  up_eof:1;       /* tunnel: client sent EOF */

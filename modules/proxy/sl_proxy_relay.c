@@ -33,7 +33,6 @@ static sl_int_t sl_proxy_relay_out(sl_proxy_ctx_t *ctx, u_char *p,
     size_t n, int last);
 static sl_chain_t *sl_proxy_relay_link(sl_chain_t *cl, sl_buf_t *b,
     u_char *p, size_t n);
-static size_t sl_proxy_hex(u_char *p, size_t n);
 static void sl_proxy_relay_done(sl_proxy_ctx_t *ctx);
 static ssize_t sl_proxy_recv(sl_proxy_ctx_t *ctx);
 static void sl_proxy_wait_read(sl_proxy_ctx_t *ctx);
@@ -247,10 +246,6 @@ sl_proxy_head_send(sl_proxy_ctx_t *ctx)
                      "response head");
         sl_proxy_finish(ctx, 500);
         return;
-    }
-    if (r->chunked_out) {
-        r->chunked_out = 0;   /* we frame: see sl_proxy_relay_out */
-        ctx->chunk_out = 1;
     }
     ctx->head_done = 1;
     ctx->action = "reading the response body from upstream";
@@ -473,46 +468,25 @@ sl_proxy_relay_link(sl_chain_t *cl, sl_buf_t *b, u_char *p, size_t n)
 
 
 /*
- * Hands [p, p + n) to the engine through the context's own links; last
- * marks the end of the body. When the client gets chunked framing, it is
- * made here in the context's own small buffers rather than by the engine
- * (whose framing takes a little pool memory per call: a long stream of
- * small reads, an event stream, would grow the request without bound).
- * Returns SL_OK (written or queued: out_busy says which) or SL_ERROR (the
- * client is gone: the request was ended).
+ * Hands [p, p + n) to the engine through the context's own link; last
+ * marks the end of the body. The engine frames it when the client gets
+ * chunked framing, in frames it reuses. Returns SL_OK (written or queued:
+ * out_busy says which) or SL_ERROR (the client is gone: the request was
+ * ended).
  */
 static sl_int_t
 sl_proxy_relay_out(sl_proxy_ctx_t *ctx, u_char *p, size_t n, int last)
 {
-    static u_char  crlf_last[] = "\r\n0\r\n\r\n";
-    sl_chain_t    *head, *tail;
-    sl_int_t       rc;
+    sl_chain_t  *cl;
+    sl_int_t     rc;
 
     if (n == 0 && !last) {
         return SL_OK;
     }
     ctx->done |= last;
-    head = sl_proxy_relay_link(&ctx->out_cl, &ctx->out_buf, p, n);
-    if (ctx->chunk_out) {
-        tail = n == 0 ? head
-                      : sl_proxy_relay_link(&ctx->tail_cl, &ctx->tail_buf,
-                                            crlf_last, last ? 7 : 2);
-        if (n) {
-            head->next = tail;
-            head = sl_proxy_relay_link(&ctx->size_cl, &ctx->size_buf,
-                                       ctx->size_line,
-                                       sl_proxy_hex(ctx->size_line, n));
-            head->next = &ctx->out_cl;
-        } else {
-            /* Only the last chunk. */
-            head->buf->pos = crlf_last + 2;
-            head->buf->last = crlf_last + 7;
-        }
-        tail->buf->last_buf = last;
-    } else {
-        head->buf->last_buf = last;
-    }
-    rc = sl_http_output(ctx->r, head);
+    cl = sl_proxy_relay_link(&ctx->out_cl, &ctx->out_buf, p, n);
+    cl->buf->last_buf = last;
+    rc = sl_http_output(ctx->r, cl);
     if (rc == SL_ERROR) {
         sl_proxy_finish(ctx, SL_ERROR);
         return SL_ERROR;
@@ -522,28 +496,6 @@ sl_proxy_relay_out(sl_proxy_ctx_t *ctx, u_char *p, size_t n, int last)
         ctx->r->write_handler = sl_proxy_client_drained;
     }
     return SL_OK;
-}
-
-
-/* Writes n in hex and CRLF at p (20 bytes suffice); returns the length. */
-static size_t
-sl_proxy_hex(u_char *p, size_t n)
-{
-    static const char  hex[] = "0123456789abcdef";
-    u_char             tmp[16];
-    size_t             i, len;
-
-    i = 0;
-    do {
-        tmp[i++] = (u_char) hex[n & 0xf];
-        n >>= 4;
-    } while (n);
-    for (len = 0; i; len++) {
-        p[len] = tmp[--i];
-    }
-    p[len++] = '\r';
-    p[len++] = '\n';
-    return len;
 }
 
 

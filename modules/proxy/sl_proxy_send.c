@@ -198,7 +198,7 @@ sl_proxy_send_frame(sl_proxy_ctx_t *ctx, size_t room)
 {
     sl_http_request_t  *r;
     sl_buf_t           *b;
-    u_char              line[SL_PROXY_CHUNK_HEAD + 1], *dst, *p;
+    u_char              line[SL_PROXY_CHUNK_HEAD], *dst;
     ssize_t             n;
     size_t              hl;
 
@@ -224,8 +224,7 @@ sl_proxy_send_frame(sl_proxy_ctx_t *ctx, size_t room)
         return SL_AGAIN;
     }
     if (room) {
-        p = sl_slprintf(line, line + sizeof(line), "%zx\r\n", (size_t) n);
-        hl = (size_t) (p - line);
+        hl = sl_http_chunk_size_line(line, (size_t) n);
         memmove(b->last + hl, dst, (size_t) n);
         memcpy(b->last, line, hl);
         b->last += hl + (size_t) n;

@@ -227,6 +227,20 @@ typedef struct {
     sl_str_t                 value;
 } sl_http_out_header_t;
 
+/* One chunk's framing around a body buffer (sl_http_output with chunked
+ * framing): reused once the chunk is written. */
+typedef struct sl_http_frame_s  sl_http_frame_t;
+
+struct sl_http_frame_s {
+    sl_chain_t               head_cl;      /* the size line */
+    sl_chain_t               data_cl;      /* the caller's buffer */
+    sl_chain_t               tail_cl;      /* CRLF, or the last chunk */
+    sl_buf_t                 head;
+    sl_buf_t                 tail;
+    u_char                   line[sizeof(size_t) * 2 + 2];
+    sl_http_frame_t         *next;         /* busy or free */
+};
+
 struct sl_http_request_s {
     sl_conn_t               *c;
     sl_http_conn_t          *hc;
@@ -254,6 +268,8 @@ struct sl_http_request_s {
     sl_http_out_header_t     out_headers[SL_HTTP_MAX_OUT_HEADERS];
     sl_uint_t                nout_headers;
     sl_chain_t              *out;          /* not yet written */
+    sl_http_frame_t         *frames_busy;  /* chunk framing queued */
+    sl_http_frame_t         *frames_free;  /*   and written */
     off_t                    bytes_sent;   /* header and body */
     off_t                    header_bytes;
 
@@ -348,6 +364,14 @@ sl_int_t sl_http_output(sl_http_request_t *r, sl_chain_t *in);
  */
 sl_int_t sl_http_send_simple(sl_http_request_t *r, int status,
     const sl_str_t *body, const char *content_type);
+
+/*
+ * Writes the chunk size line for n (> 0) data bytes, hex digits and CRLF,
+ * at p (sizeof(size_t) * 2 + 2 bytes suffice); returns its length. The
+ * one chunk framer's size line: the engine's responses and a module's
+ * request bodies (the proxy's) alike.
+ */
+size_t sl_http_chunk_size_line(u_char *p, size_t n);
 
 /* "404 Not Found" for status, or NULL when we do not know the code. */
 const char *sl_http_status_text(int status);

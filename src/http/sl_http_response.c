@@ -57,6 +57,9 @@ static u_char *sl_http_last_modified(u_char *p, time_t t);
 static size_t sl_http_header_size(sl_http_request_t *r);
 static sl_int_t sl_http_output_chunked(sl_http_request_t *r,
     sl_chain_t **in);
+static sl_http_frame_t *sl_http_frame_get(sl_http_request_t *r);
+static void sl_http_frames_recycle(sl_http_request_t *r);
+static sl_chain_t *sl_http_frame_wrap(sl_http_frame_t *f, sl_buf_t *b);
 static sl_int_t sl_http_output_batch(sl_http_request_t *r);
 static int sl_http_out_iov(sl_chain_t *cl, struct iovec *iov, int n,
     sl_chain_t **rest);
@@ -322,57 +325,126 @@ sl_http_output(sl_http_request_t *r, sl_chain_t *in)
 }
 
 
-/* Frames the body in chunks: size line before, CRLF after each buffer. */
+/*
+ * Frames the body in chunks: a size line before each buffer with data, a
+ * CRLF after it, the last chunk after the last buffer. The framing lives
+ * in the request's frames, reused once everything queued is written (or
+ * copied into a batch or the cork), so a long stream of small buffers (an
+ * event stream through the proxy) costs no memory per buffer.
+ */
 static sl_int_t
 sl_http_output_chunked(sl_http_request_t *r, sl_chain_t **in)
 {
-    sl_chain_t  *cl, *head, **tail, *pre, *post;
-    sl_buf_t    *b;
-    off_t        size;
-    int          last;
+    sl_chain_t       *cl, *head, **tail;
+    sl_http_frame_t  *f;
 
+    if (r->out == NULL) {
+        sl_http_frames_recycle(r);
+    }
     head = NULL;
     tail = &head;
     for (cl = *in; cl; cl = cl->next) {
-        size = sl_buf_size(cl->buf);
-        last = cl->buf->last_buf;
-        if (size > 0) {
-            b = sl_buf_create_temp(r->pool, 20);
-            pre = b ? sl_chain_alloc(r->pool, b) : NULL;
-            if (pre == NULL) {
-                return SL_ERROR;
-            }
-            b->last = sl_slprintf(b->last, b->end, "%llx\r\n",
-                                  (unsigned long long) size);
-            *tail = pre;
-            tail = &pre->next;
-            post = sl_chain_alloc(r->pool, cl->buf);
-            if (post == NULL) {
-                return SL_ERROR;
-            }
-            *tail = post;
-            tail = &post->next;
+        if (sl_buf_size(cl->buf) == 0 && !cl->buf->last_buf) {
+            continue;
         }
-        b = sl_buf_calloc(r->pool);
-        post = b ? sl_chain_alloc(r->pool, b) : NULL;
-        if (post == NULL) {
+        f = sl_http_frame_get(r);
+        if (f == NULL) {
             return SL_ERROR;
         }
-        b->memory = 1;
-        if (last) {
-            b->pos = (u_char *) (size > 0 ? "\r\n0\r\n\r\n" : "0\r\n\r\n");
-        } else if (size > 0) {
-            b->pos = (u_char *) "\r\n";
-        }
-        b->last = b->pos ? b->pos + strlen((const char *) b->pos) : NULL;
-        b->last_buf = last;
-        if (b->pos) {
-            *tail = post;
-            tail = &post->next;
-        }
+        *tail = sl_http_frame_wrap(f, cl->buf);
+        tail = &f->tail_cl.next;
     }
     *in = head;
     return SL_OK;
+}
+
+
+/* A frame from the free list, or a new one in the request pool. */
+static sl_http_frame_t *
+sl_http_frame_get(sl_http_request_t *r)
+{
+    sl_http_frame_t  *f;
+
+    f = r->frames_free;
+    if (f) {
+        r->frames_free = f->next;
+    } else {
+        f = sl_palloc(r->pool, sizeof(sl_http_frame_t));
+        if (f == NULL) {
+            return NULL;
+        }
+    }
+    f->next = r->frames_busy;
+    r->frames_busy = f;
+    return f;
+}
+
+
+/* Every frame queued so far has been written: all may be used again. */
+static void
+sl_http_frames_recycle(sl_http_request_t *r)
+{
+    sl_http_frame_t  *f;
+
+    while (r->frames_busy) {
+        f = r->frames_busy;
+        r->frames_busy = f->next;
+        f->next = r->frames_free;
+        r->frames_free = f;
+    }
+}
+
+
+/*
+ * Links f around b: size line, b, CRLF (and the last chunk when b is the
+ * last buffer). Returns the first link; f->tail_cl is the last.
+ */
+static sl_chain_t *
+sl_http_frame_wrap(sl_http_frame_t *f, sl_buf_t *b)
+{
+    static u_char  crlf_last[] = "\r\n0\r\n\r\n";
+    size_t         size;
+
+    size = (size_t) sl_buf_size(b);
+    memset(&f->head, 0, sizeof(sl_buf_t));
+    memset(&f->tail, 0, sizeof(sl_buf_t));
+    f->head.memory = 1;
+    f->head.pos = f->line;
+    f->head.last = f->line + (size ? sl_http_chunk_size_line(f->line, size)
+                                   : 0);
+    f->tail.memory = 1;
+    f->tail.pos = crlf_last + (size ? 0 : 2);
+    f->tail.last = b->last_buf ? crlf_last + sizeof(crlf_last) - 1
+                               : crlf_last + 2;
+    f->tail.last_buf = b->last_buf;
+    f->head_cl.buf = &f->head;
+    f->data_cl.buf = b;
+    f->tail_cl.buf = &f->tail;
+    f->head_cl.next = &f->data_cl;
+    f->data_cl.next = &f->tail_cl;
+    f->tail_cl.next = NULL;
+    return &f->head_cl;
+}
+
+
+size_t
+sl_http_chunk_size_line(u_char *p, size_t n)
+{
+    static const char  hex[] = "0123456789abcdef";
+    u_char             tmp[sizeof(size_t) * 2];
+    size_t             i, len;
+
+    i = 0;
+    do {
+        tmp[i++] = (u_char) hex[n & 0xf];
+        n >>= 4;
+    } while (n);
+    for (len = 0; i; len++) {
+        p[len] = tmp[--i];
+    }
+    p[len++] = '\r';
+    p[len++] = '\n';
+    return len;
 }
 
 
