@@ -31,7 +31,7 @@ static sl_int_t sl_proxy_addrs_add(sl_proxy_ctx_t *ctx,
     const sl_str_t *addr);
 static int sl_proxy_may_retry(const sl_proxy_ctx_t *ctx);
 static u_char *sl_proxy_log_handler(sl_log_t *log, u_char *buf, size_t len);
-static void sl_proxy_client_read_handler(sl_event_t *ev);
+static void sl_proxy_client_gone(sl_http_request_t *r);
 
 sl_http_module_t  sl_proxy_module = {
     .name = "proxy",
@@ -511,10 +511,6 @@ sl_proxy_finish(sl_proxy_ctx_t *ctx, sl_int_t rc)
     sl_proxy_release(ctx, 0);
     r->read_handler = NULL;
     r->write_handler = NULL;
-    if (r->c->read.handler == sl_proxy_client_read_handler) {
-        /* Events are only recorded until the engine takes over. */
-        r->c->read.handler = NULL;
-    }
     sl_http_finalize(r, rc);
 }
 
@@ -530,38 +526,21 @@ sl_proxy_finish(sl_proxy_ctx_t *ctx, sl_int_t rc)
 void
 sl_proxy_watch_client(sl_proxy_ctx_t *ctx)
 {
-    sl_conn_t  *c;
-
-    c = ctx->r->c;
     if (ctx->tunnel || (ctx->body && !ctx->body_eof)) {
         return;
     }
-    c->read.handler = sl_proxy_client_read_handler;
-    if (c->read.eof || c->read.error) {
-        sl_proxy_client_read_handler(&c->read);
-    }
+    sl_http_watch_client(ctx->r, sl_proxy_client_gone);
 }
 
 
+/* The client left (the engine logged it): nobody is left to answer. */
 static void
-sl_proxy_client_read_handler(sl_event_t *ev)
+sl_proxy_client_gone(sl_http_request_t *r)
 {
-    sl_conn_t          *c;
-    sl_http_conn_t     *hc;
-    sl_proxy_ctx_t     *ctx;
-    u_char              b[1];
-    ssize_t             n;
+    sl_proxy_ctx_t  *ctx;
 
-    c = ev->data;
-    hc = c->data;
-    ctx = hc->request->ctx;
-    n = recv(c->fd, b, sizeof(b), MSG_PEEK);
-    if (n > 0 || (n == -1 && (errno == EAGAIN || errno == EINTR))) {
-        return;
-    }
+    ctx = r->ctx;
     ctx->action = NULL;
-    sl_log_error(SL_LOG_INFO, &ctx->log, n == 0 ? 0 : errno, "client closed "
-                 "the connection before the response ended");
     sl_proxy_finish(ctx, SL_ERROR);
 }
 

@@ -264,10 +264,7 @@ sl_proxy_upgrade(sl_proxy_ctx_t *ctx)
     sl_int_t            rc;
 
     r = ctx->r;
-    /* The connection ends with the tunnel; a keep-alive flag keeps the
-     * engine from adding "Connection: close" to our "upgrade". */
-    r->keepalive = 1;
-    r->content_length = -1;
+    sl_http_upgrade(r);
     rc = sl_proxy_head_response(r, &ctx->resp, 1);
     ctx->resp.headers = NULL;
     if (rc != SL_OK || sl_http_send_header(r) != SL_OK) {

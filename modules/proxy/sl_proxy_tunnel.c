@@ -40,37 +40,25 @@ sl_proxy_tunnel_start(sl_proxy_ctx_t *ctx)
 {
     sl_http_request_t  *r;
     sl_conn_t          *c;
-    u_char             *from;
-    size_t              early, size;
+    sl_str_t            early;
 
     r = ctx->r;
-    c = r->c;
     r->write_handler = NULL;
-    from = r->body_pos ? r->body_pos : c->buffer->pos + r->head_len;
-    early = c->buffer && c->buffer->last > from
-            ? (size_t) (c->buffer->last - from) : 0;
-    size = sl_max(ctx->lcf->buffer_size, early);
-    ctx->up_buf = sl_buf_create_temp(r->pool, size);
+    c = sl_http_take_over(r, &early);
+    ctx->up_buf = sl_buf_create_temp(r->pool,
+                                     sl_max(ctx->lcf->buffer_size, early.len));
     if (ctx->up_buf == NULL) {
         sl_log_error(SL_LOG_CRIT, &ctx->log, 0, "out of memory for a tunnel");
         sl_proxy_finish(ctx, SL_ERROR);
         return;
     }
-    if (early) {
-        ctx->up_buf->last = sl_cpymem(ctx->up_buf->last, from, early);
-        c->buffer->last = from;
-    }
+    ctx->up_buf->last = sl_cpymem(ctx->up_buf->last, early.data, early.len);
     ctx->down_buf = ctx->buf;
     ctx->action = "tunnelling";
-    sl_timer_del(ctx->up->worker->loop, &c->read);
-    sl_timer_del(ctx->up->worker->loop, &c->write);
     c->read.handler = sl_proxy_tunnel_client_handler;
     c->write.handler = sl_proxy_tunnel_client_handler;
     ctx->pc->c.read.handler = sl_proxy_tunnel_upstream_handler;
     ctx->pc->c.write.handler = sl_proxy_tunnel_upstream_handler;
-    /* Whatever the client sent while we waited was recorded, not read. */
-    c->read.ready = 1;
-    c->write.ready = 1;
     ctx->pc->c.read.ready = 1;
     ctx->pc->c.write.ready = 1;
     sl_proxy_tunnel_pump(ctx);

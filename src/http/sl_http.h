@@ -285,10 +285,12 @@ struct sl_http_request_s {
     sl_uint_t                count;        /* references: async work */
     sl_http_event_pt         read_handler;  /* module: body bytes came */
     sl_http_event_pt         write_handler; /* module: output drained */
+    sl_http_event_pt         gone_handler;  /* module: client went away */
     void                    *ctx;          /* the content module's
                                               (sl_http_request_ctx) */
 
     unsigned                 header_only:1;    /* HEAD, 204, 304 */
+    unsigned                 upgrade:1;        /* 101: sl_http_upgrade */
     unsigned                 header_sent:1;
     unsigned                 keepalive:1;
     unsigned                 chunked_out:1;
@@ -375,6 +377,34 @@ size_t sl_http_chunk_size_line(u_char *p, size_t n);
 
 /* "404 Not Found" for status, or NULL when we do not know the code. */
 const char *sl_http_status_text(int status);
+
+/* The client's connection (sl_http_client.c) ------------------------- */
+
+/*
+ * Calls gone(r) if r's client closes or resets its connection while the
+ * module waits on something else (a backend); the engine logs it at info
+ * first, and gone must end the request (sl_http_finalize). Only once the
+ * module no longer reads the body. sl_http_unwatch_client stops it; the
+ * engine does when the request ends.
+ */
+void sl_http_watch_client(sl_http_request_t *r, sl_http_event_pt gone);
+void sl_http_unwatch_client(sl_http_request_t *r);
+
+/*
+ * Marks r's response as switching protocols (101): the engine writes
+ * neither Connection nor framing (the module sends Connection: upgrade
+ * and Upgrade), and keeps the connection open for sl_http_take_over.
+ */
+void sl_http_upgrade(sl_http_request_t *r);
+
+/*
+ * After a 101 was written: hands r's client connection to the module for
+ * a tunnel. The engine stops its timers and handlers (the module sets its
+ * own, and closes through sl_http_finalize), marks both directions ready,
+ * and sets early to the bytes the client sent after the request, which
+ * the module must copy at once. Returns the connection.
+ */
+sl_conn_t *sl_http_take_over(sl_http_request_t *r, sl_str_t *early);
 
 /* Body ---------------------------------------------------------------- */
 

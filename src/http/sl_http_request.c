@@ -182,6 +182,7 @@ sl_http_request_return(sl_http_request_t *r)
 void
 sl_http_finalize(sl_http_request_t *r, sl_int_t rc)
 {
+    sl_http_unwatch_client(r);
     if (rc >= 100 && !r->header_sent) {
         r->error_page = 1;
         rc = sl_http_send_simple(r, (int) rc, NULL, NULL);

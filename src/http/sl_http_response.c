@@ -235,7 +235,9 @@ sl_http_send_header(sl_http_request_t *r)
             *p++ = '\n';
         }
     }
-    if (!r->keepalive) {
+    if (r->upgrade) {
+        /* the module's Connection: upgrade */
+    } else if (!r->keepalive) {
         p = sl_cpymem(p, "Connection: close\r\n", 19);
     } else if (r->head.http_minor == 0) {
         p = sl_cpymem(p, "Connection: keep-alive\r\n", 24);
