@@ -3,7 +3,7 @@
  * engine consults them (modules layer). configure can leave a module
  * out; the engine finds a location's module by name in this list.
  */
-#include "sl_http.h"
+#include "sl_http_module.h"
 
 #ifdef SL_HAVE_STATIC_MODULE
 extern sl_http_module_t  sl_static_module;
@@ -13,6 +13,9 @@ extern sl_http_module_t  sl_proxy_module;
 #endif
 #ifdef SL_HAVE_STATUS_MODULE
 extern sl_http_module_t  sl_status_module;
+#endif
+#ifdef SL_HAVE_EXAMPLE_MODULE   /* only in the test binary of make check */
+extern sl_http_module_t  sl_example_module;
 #endif
 
 sl_http_module_t *const  sl_http_modules[] = {
@@ -24,6 +27,9 @@ sl_http_module_t *const  sl_http_modules[] = {
 #endif
 #ifdef SL_HAVE_STATUS_MODULE
     &sl_status_module,
+#endif
+#ifdef SL_HAVE_EXAMPLE_MODULE
+    &sl_example_module,
 #endif
     NULL
 };

@@ -25,7 +25,7 @@
 #ifndef SL_PROXY_H
 #define SL_PROXY_H
 
-#include "sl_http.h"
+#include "sl_http_module.h"
 #include "sl_proxy_parse.h"
 
 #define SL_PROXY_MAX_HEADERS      100      /* response fields */

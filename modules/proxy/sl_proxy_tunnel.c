@@ -68,12 +68,10 @@ sl_proxy_tunnel_start(sl_proxy_ctx_t *ctx)
 static void
 sl_proxy_tunnel_client_handler(sl_event_t *ev)
 {
-    sl_conn_t       *c;
-    sl_http_conn_t  *hc;
+    sl_http_request_t  *r;
 
-    c = ev->data;
-    hc = c->data;
-    sl_proxy_tunnel_pump(hc->request->ctx);
+    r = sl_http_conn_request(ev->data);
+    sl_proxy_tunnel_pump(r->ctx);
 }
 
 

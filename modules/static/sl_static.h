@@ -20,7 +20,7 @@
 #ifndef SL_STATIC_H
 #define SL_STATIC_H
 
-#include "sl_http.h"
+#include "sl_http_module.h"
 #include "sl_thread_pool.h"
 
 /* Files up to this size have their contents cached in memory. */

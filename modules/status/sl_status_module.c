@@ -5,7 +5,7 @@
  * shared memory every worker writes its counters to. The counters are
  * approximate snapshots (each worker updates its own without locks).
  */
-#include "sl_http.h"
+#include "sl_http_module.h"
 #include "sl_shm.h"
 
 #define SL_STATUS_STALE  5000   /* ms: a slot whose heartbeat is older is

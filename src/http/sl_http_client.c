@@ -98,3 +98,10 @@ sl_http_take_over(sl_http_request_t *r, sl_str_t *early)
     c->write.ready = 1;
     return c;
 }
+
+
+sl_http_request_t *
+sl_http_conn_request(sl_conn_t *c)
+{
+    return ((sl_http_conn_t *) c->data)->request;
+}

@@ -38,6 +38,21 @@ class LayerTest(unittest.TestCase):
             open(os.path.join(top, "src/http/sl_y.c"), "w").write('#include "sl_static.h"\n')
             self.assertEqual(run(top).returncode, 1)
 
+    def test_checker_catches_a_module_including_engine_internals(self):
+        with tempfile.TemporaryDirectory() as top:
+            for d in ("src/core", "src/event", "src/http", "modules/static"):
+                os.makedirs(os.path.join(top, d))
+            for h in ("sl_http.h", "sl_http_module.h"):
+                open(os.path.join(top, "src/http", h), "w").write("\n")
+            ok = os.path.join(top, "modules/static/sl_a.c")
+            open(ok, "w").write('#include "sl_http_module.h"\n')
+            self.assertEqual(run(top).returncode, 0)
+            open(os.path.join(top, "modules/static/sl_b.c"), "w").write(
+                '#include "sl_http.h"\n')
+            r = run(top)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("modules/static/sl_b.c: includes sl_http.h", r.stdout)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -5,6 +5,7 @@
  * valid file is checked for what it resolves to (upstreams, the implicit
  * upstream of `pass`, defaults, the hash ring, the shared health area).
  */
+#include "sl_http.h"   /* the engine's side, to build what it would pass */
 #include "sl_proxy.h"
 
 #include <setjmp.h>

@@ -7,6 +7,7 @@
  * client's response head made from a backend's (through the engine's
  * sl_http_send_header, so the many-fields block is checked as written).
  */
+#include "sl_http.h"   /* the engine's side, to build what it would pass */
 #include "sl_proxy.h"
 
 #include <setjmp.h>

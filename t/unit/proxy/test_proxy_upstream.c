@@ -5,6 +5,7 @@
  * (stable keys, few moves when a peer goes), skipping tried and down
  * peers, and max_fails within fail_timeout.
  */
+#include "sl_http.h"   /* the engine's side, to build what it would pass */
 #include "sl_proxy.h"
 
 #include <setjmp.h>
