@@ -4,3 +4,4 @@ libsluice_a_SOURCES += modules/sl_modules.c
 include modules/static/local.mk
 include modules/proxy/local.mk
 include modules/status/local.mk
+include modules/example/local.mk

@@ -20,3 +20,6 @@ EXTRA_DIST += t/integration/test_accept.py
 # against `sluice -T` and the field tables).
 TESTS += t/integration/test_conf_docs.py
 EXTRA_DIST += t/integration/test_conf_docs.py
+# The example module of modules/README.md, in its own test binary.
+TESTS += t/integration/test_example_module.py
+EXTRA_DIST += t/integration/test_example_module.py
