@@ -71,8 +71,7 @@ sl_http_module_t  sl_example_module = {
     .conf_size = sizeof(sl_example_conf_t),
     .conf_init = sl_example_conf_init,
     .conf_check = sl_example_conf_check,
-    .main_name = "example",             /* no http-level group is read: */
-    .main_parse = sl_example_main_parse,  /* it only makes the state */
+    .main_parse = sl_example_main_parse,  /* no main_name: no group */
     .init_master = sl_example_init_master,
     .init_worker = sl_example_init_worker,
     .exit_worker = sl_example_exit_worker,
@@ -118,19 +117,16 @@ sl_example_conf_check(sl_conf_t *cf, sl_conf_node_t *node,
 
 
 /*
- * Config, http level: called whether or not the http block has an
- * "example" member (node is then NULL); the state it returns is what
- * init_master and init_worker get.
+ * Config, http level: once per configuration (node is NULL: the module
+ * reads no http-level group); the state it returns is what init_master,
+ * init_worker and the handler get.
  */
 static sl_int_t
 sl_example_main_parse(sl_conf_t *cf, sl_conf_node_t *node,
     sl_http_main_conf_t *mcf, void **main_conf)
 {
+    (void) node;
     (void) mcf;
-    if (node != NULL) {
-        return sl_conf_error(cf, node, "the example module has no "
-                             "http-level settings");
-    }
     *main_conf = sl_pcalloc(cf->pool, sizeof(sl_example_main_t));
     return *main_conf ? SL_OK : SL_ERROR;
 }

@@ -121,9 +121,27 @@ typedef struct {
     size_t               index_max;      /* longest index name */
     sl_http_location_t  *loc;
 
-    /* Per process: set in each worker after fork, never in the master. */
-    sl_static_loc_t     *worker;
+    sl_uint_t            slot;           /* of its worker state in
+                                            sl_static_worker_t.locs */
 } sl_static_conf_t;
+
+/* The module's configuration-wide state (main_parse). */
+typedef struct {
+    sl_uint_t            nlocs;          /* static locations, all servers */
+} sl_static_main_t;
+
+/* A worker's state (sl_http_module_worker): each static location's root
+ * and cache, by the location's slot. */
+typedef struct {
+    sl_static_loc_t    **locs;
+    sl_uint_t            nlocs;
+} sl_static_worker_t;
+
+extern sl_http_module_t  sl_static_module;
+
+/* The main_parse hook: makes the sl_static_main_t. */
+sl_int_t sl_static_main_parse(sl_conf_t *cf, sl_conf_node_t *node,
+    sl_http_main_conf_t *mcf, void **main_conf);
 
 extern const sl_conf_field_t  sl_static_conf_fields[];
 

@@ -113,10 +113,13 @@ sl_static_conf_check(sl_conf_t *cf, sl_conf_node_t *node,
     sl_http_location_t *loc, void *data)
 {
     sl_static_conf_t  *conf;
+    sl_static_main_t  *smc;
     sl_conf_node_t    *n;
 
     conf = data;
     conf->loc = loc;
+    smc = sl_http_module_main_conf(loc->server->main, &sl_static_module);
+    conf->slot = smc->nlocs++;
     if (loc->server->root.len == 0) {
         return sl_conf_error(cf, node, "a static location needs \"root\" "
                              "in its server block");
@@ -387,4 +390,15 @@ sl_static_conf_dump_defaults(sl_conf_t *cf, sl_conf_node_t *node,
     (void) (n && config_setting_set_float(n,
                  (double) conf->open_file_cache.valid / 1000.0));
     (void) cf;
+}
+
+
+sl_int_t
+sl_static_main_parse(sl_conf_t *cf, sl_conf_node_t *node,
+    sl_http_main_conf_t *mcf, void **main_conf)
+{
+    (void) node;
+    (void) mcf;
+    *main_conf = sl_pcalloc(cf->pool, sizeof(sl_static_main_t));
+    return *main_conf ? SL_OK : sl_conf_error(cf, NULL, "out of memory");
 }

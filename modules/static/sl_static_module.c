@@ -28,6 +28,7 @@ static void sl_static_exit_worker(sl_http_worker_t *w, void *main_conf);
 static sl_static_loc_t *sl_static_loc_create(sl_http_worker_t *w,
     sl_static_conf_t *conf);
 static int sl_static_root_open(const sl_http_server_t *srv);
+static sl_static_loc_t *sl_static_loc_get(const sl_static_conf_t *conf);
 static sl_static_ctx_t *sl_static_ctx_create(sl_http_request_t *r,
     sl_static_conf_t *conf);
 static sl_int_t sl_static_disk(sl_static_ctx_t *ctx);
@@ -44,6 +45,7 @@ sl_http_module_t  sl_static_module = {
     .conf_size = sizeof(sl_static_conf_t),
     .conf_init = sl_static_conf_init,
     .conf_check = sl_static_conf_check,
+    .main_parse = sl_static_main_parse,
     .init_worker = sl_static_init_worker,
     .exit_worker = sl_static_exit_worker,
     .handler = sl_static_handler
@@ -98,9 +100,22 @@ sl_static_init_worker(sl_http_worker_t *w, void *main_conf)
 {
     sl_http_location_t  *loc;
     sl_static_conf_t    *conf;
+    sl_static_main_t    *smc;
+    sl_static_worker_t  *sw;
     sl_uint_t            i, j;
 
-    (void) main_conf;
+    smc = main_conf;
+    sw = calloc(1, sizeof(sl_static_worker_t));
+    if (sw) {
+        sw->locs = calloc(sl_max(smc->nlocs, 1), sizeof(sl_static_loc_t *));
+    }
+    if (sw == NULL || sw->locs == NULL) {
+        free(sw);
+        sl_log_error(SL_LOG_EMERG, &w->cycle->log, errno, "static: out of "
+                     "memory at worker start");
+        return SL_ERROR;
+    }
+    sl_http_module_worker(w, &sl_static_module) = sw;
     for (i = 0; i < w->main->nservers; i++) {
         for (j = 0; j < w->main->servers[i]->nlocations; j++) {
             loc = w->main->servers[i]->locations[j];
@@ -108,10 +123,11 @@ sl_static_init_worker(sl_http_worker_t *w, void *main_conf)
                 continue;
             }
             conf = loc->module_conf;
-            conf->worker = sl_static_loc_create(w, conf);
-            if (conf->worker == NULL) {
+            sw->locs[conf->slot] = sl_static_loc_create(w, conf);
+            if (sw->locs[conf->slot] == NULL) {
                 return SL_ERROR;
             }
+            sw->nlocs = sl_max(sw->nlocs, conf->slot + 1);
         }
     }
     return SL_OK;
@@ -121,23 +137,35 @@ sl_static_init_worker(sl_http_worker_t *w, void *main_conf)
 static void
 sl_static_exit_worker(sl_http_worker_t *w, void *main_conf)
 {
-    sl_http_location_t  *loc;
-    sl_static_conf_t    *conf;
-    sl_uint_t            i, j;
+    sl_static_worker_t  *sw;
+    sl_uint_t            i;
 
     (void) main_conf;
-    for (i = 0; i < w->main->nservers; i++) {
-        for (j = 0; j < w->main->servers[i]->nlocations; j++) {
-            loc = w->main->servers[i]->locations[j];
-            conf = loc->module_conf;
-            if (loc->module != &sl_static_module || conf->worker == NULL) {
-                continue;
-            }
-            /* A thread may still be reading below the root: the pool is
-             * destroyed after us, so the descriptor stays open. */
-            sl_static_cache_destroy(&conf->worker->cache);
+    sw = sl_http_module_worker(w, &sl_static_module);
+    if (sw == NULL) {
+        return;
+    }
+    for (i = 0; i < sw->nlocs; i++) {
+        /* A thread may still be reading below the root: the pool is
+         * destroyed after us, so the descriptor stays open. */
+        if (sw->locs[i]) {
+            sl_static_cache_destroy(&sw->locs[i]->cache);
         }
     }
+    free(sw->locs);
+    free(sw);
+    sl_http_module_worker(w, &sl_static_module) = NULL;
+}
+
+
+/* This worker's state of the static location conf. */
+static sl_static_loc_t *
+sl_static_loc_get(const sl_static_conf_t *conf)
+{
+    sl_static_worker_t  *sw;
+
+    sw = sl_http_module_worker(sl_http_worker, &sl_static_module);
+    return sw->locs[conf->slot];
 }
 
 
@@ -161,7 +189,7 @@ sl_static_handler(sl_http_request_t *r)
     {
         return 404;
     }
-    sl = conf->worker;
+    sl = sl_static_loc_get(conf);
     if (sl->root_fd == -1) {
         sl->root_fd = sl_static_root_open(r->loc->server);
         if (sl->root_fd == -1) {
@@ -193,7 +221,7 @@ sl_static_ctx_create(sl_http_request_t *r, sl_static_conf_t *conf)
     }
     ctx->r = r;
     ctx->conf = conf;
-    ctx->sl = conf->worker;
+    ctx->sl = sl_static_loc_get(conf);
     ctx->dir_request = r->uri.data[r->uri.len - 1] == '/';
     len = r->uri.len - 1 - (r->uri.len > 1 && ctx->dir_request);
     if (len == 0) {

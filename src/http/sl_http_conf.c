@@ -225,10 +225,11 @@ sl_http_conf_modules_main(sl_conf_t *cf, sl_conf_node_t *node,
 
     for (i = 0; sl_http_modules[i]; i++) {
         m = sl_http_modules[i];
-        if (m->main_name == NULL || m->main_parse == NULL) {
+        if (m->main_parse == NULL) {
             continue;
         }
-        n = config_setting_get_member(node, m->main_name);
+        n = m->main_name ? config_setting_get_member(node, m->main_name)
+                         : NULL;
         if (m->main_parse(cf, n, mcf, &mcf->main_confs[i]) != SL_OK) {
             return SL_ERROR;
         }

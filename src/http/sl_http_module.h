@@ -134,6 +134,10 @@ struct sl_http_module_s {
      * root, every location); may resolve names. */
     sl_int_t               (*conf_check)(sl_conf_t *cf, sl_conf_node_t *node,
                                          sl_http_location_t *loc, void *conf);
+    /* The http-level group it reads (NULL: none); main_parse runs once
+     * per configuration either way, node NULL when the group is absent,
+     * and stores what init_master, init_worker and the handler read
+     * through sl_http_module_main_conf. */
     const char              *main_name;
     sl_int_t               (*main_parse)(sl_conf_t *cf, sl_conf_node_t *node,
                                          sl_http_main_conf_t *mcf,

@@ -15,7 +15,9 @@
 
 static char  sl_test_dir[] = "/tmp/sl-test-static-conf-XXXXXX";
 
-static sl_http_server_t  test_server;
+static sl_http_server_t     test_server;
+static sl_http_main_conf_t  test_main;     /* the static module's */
+static sl_static_main_t     test_static_main;   /* slots come from here */
 
 #define TYPES  "types {\n text/html html;\n application/json json;\n" \
                " image/png png;\n text/css css;\n}\n"
@@ -54,6 +56,10 @@ group_setup(void **state)
     }
     write_file("mime.types", TYPES);
     write_file("bad.types", "types {\n text/html html\n}\n");
+    /* What the engine's main_parse call would have made. */
+    test_server.main = &test_main;
+    sl_http_module_main_conf(&test_main, &sl_static_module)
+        = &test_static_main;
     return 0;
 }
 
