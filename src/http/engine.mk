@@ -6,4 +6,4 @@ libsluice_a_SOURCES += \
 	src/http/sl_http_conn.c src/http/sl_http_request.c \
 	src/http/sl_http_response.c src/http/sl_http_cork.c \
 	src/http/sl_http_worker.c src/http/sl_http_variable.c \
-	src/http/sl_http_client.c
+	src/http/sl_http_client.c src/http/sl_http_proto.c

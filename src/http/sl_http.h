@@ -27,6 +27,35 @@ struct sl_http_conn_s {
     sl_uint_t                requests;     /* served on this connection */
 };
 
+/*
+ * How a request's response leaves and its body arrives (sl_http_proto.c):
+ * the module calls that depend on the protocol go through r->proto. The
+ * HTTP/1.1 connection implements it (sl_http_v1_proto); an HTTP/2 stream
+ * will be a second implementation, not a second engine. Each member has
+ * the contract of the module call of the same name (sl_http_module.h).
+ */
+struct sl_http_proto_s {
+    sl_int_t               (*send_header)(sl_http_request_t *r);
+    sl_int_t               (*output)(sl_http_request_t *r, sl_chain_t *in);
+    ssize_t                (*body_read)(sl_http_request_t *r, u_char *buf,
+                                        size_t size);
+    void                   (*watch_client)(sl_http_request_t *r,
+                                           sl_http_event_pt gone);
+    void                   (*unwatch_client)(sl_http_request_t *r);
+    sl_conn_t             *(*take_over)(sl_http_request_t *r,
+                                        sl_str_t *early);
+};
+
+extern const sl_http_proto_t  sl_http_v1_proto;
+
+/* The HTTP/1.1 implementations (response, body and client files). */
+sl_int_t sl_http_v1_send_header(sl_http_request_t *r);
+sl_int_t sl_http_v1_output(sl_http_request_t *r, sl_chain_t *in);
+ssize_t sl_http_v1_body_read(sl_http_request_t *r, u_char *buf, size_t size);
+void sl_http_v1_watch_client(sl_http_request_t *r, sl_http_event_pt gone);
+void sl_http_v1_unwatch_client(sl_http_request_t *r);
+sl_conn_t *sl_http_v1_take_over(sl_http_request_t *r, sl_str_t *early);
+
 /* Engine internals shared by the http files -------------------------- */
 
 sl_int_t sl_http_conf_block_parse(sl_conf_t *cf, sl_conf_node_t *node,

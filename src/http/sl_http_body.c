@@ -119,7 +119,7 @@ sl_http_has_body(sl_http_request_t *r)
  * the contract and the top of this file for where the bytes come from.
  */
 ssize_t
-sl_http_body_read(sl_http_request_t *r, u_char *buf, size_t size)
+sl_http_v1_body_read(sl_http_request_t *r, u_char *buf, size_t size)
 {
     return sl_http_body_read_mode(r, buf, size, SL_HTTP_BODY_MODULE);
 }

@@ -13,7 +13,7 @@ static void sl_http_client_watch_handler(sl_event_t *ev);
 
 
 void
-sl_http_watch_client(sl_http_request_t *r, sl_http_event_pt gone)
+sl_http_v1_watch_client(sl_http_request_t *r, sl_http_event_pt gone)
 {
     sl_conn_t  *c;
 
@@ -54,7 +54,7 @@ sl_http_client_watch_handler(sl_event_t *ev)
 
 
 void
-sl_http_unwatch_client(sl_http_request_t *r)
+sl_http_v1_unwatch_client(sl_http_request_t *r)
 {
     if (r->c->read.handler == sl_http_client_watch_handler) {
         r->c->read.handler = NULL;   /* events recorded until the engine
@@ -73,7 +73,7 @@ sl_http_upgrade(sl_http_request_t *r)
 
 
 sl_conn_t *
-sl_http_take_over(sl_http_request_t *r, sl_str_t *early)
+sl_http_v1_take_over(sl_http_request_t *r, sl_str_t *early)
 {
     sl_http_worker_t  *w;
     sl_conn_t         *c;

@@ -268,6 +268,7 @@ sl_http_request_create(sl_conn_t *c)
     /* Everything but the header array starts zeroed. */
     memset(r, 0, offsetof(sl_http_request_t, headers));
     memset(&r->head_len, 0, sizeof(*r) - offsetof(sl_http_request_t, head_len));
+    r->proto = &sl_http_v1_proto;
     r->c = c;
     r->hc = c->data;
     r->pool = pool;

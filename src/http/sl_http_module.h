@@ -34,6 +34,7 @@ typedef struct sl_http_main_conf_s  sl_http_main_conf_t;
 typedef struct sl_http_conn_s       sl_http_conn_t;
 typedef struct sl_http_worker_s     sl_http_worker_t;
 typedef struct sl_http_access_log_s sl_http_access_log_t;
+typedef struct sl_http_proto_s      sl_http_proto_t;
 
 typedef sl_int_t (*sl_http_handler_pt)(sl_http_request_t *r);
 typedef void (*sl_http_event_pt)(sl_http_request_t *r);
@@ -234,6 +235,8 @@ struct sl_http_frame_s {
 };
 
 struct sl_http_request_s {
+    const sl_http_proto_t   *proto;        /* how it travels: the calls
+                                              below go through it */
     sl_conn_t               *c;
     sl_http_conn_t          *hc;
     sl_pool_t               *pool;

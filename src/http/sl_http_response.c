@@ -155,7 +155,7 @@ sl_http_header_size(sl_http_request_t *r)
 
 
 sl_int_t
-sl_http_send_header(sl_http_request_t *r)
+sl_http_v1_send_header(sl_http_request_t *r)
 {
     sl_buf_t     *b;
     sl_chain_t   *cl;
@@ -304,7 +304,7 @@ sl_http_send_simple(sl_http_request_t *r, int status, const sl_str_t *body,
 
 
 sl_int_t
-sl_http_output(sl_http_request_t *r, sl_chain_t *in)
+sl_http_v1_output(sl_http_request_t *r, sl_chain_t *in)
 {
     sl_chain_t  **last, *cl;
 

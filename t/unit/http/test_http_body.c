@@ -351,6 +351,7 @@ fx_request(fx_t *fx, int64_t content_length, const char *after,
     assert_non_null(pool);
     r = sl_pcalloc(pool, sizeof(*r));
     assert_non_null(r);
+    r->proto = &sl_http_v1_proto;
     r->c = fx->c;
     r->hc = hc;
     r->pool = pool;

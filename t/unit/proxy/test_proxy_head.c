@@ -39,6 +39,7 @@ sl_test_request(const char *text)
     t->r = sl_pcalloc(t->pool, sizeof(sl_http_request_t));
     assert_non_null(t->r);
     t->r->pool = t->pool;
+    t->r->proto = &sl_http_v1_proto;
     t->r->c = &t->c;
     t->r->hc = &t->hc;
     t->r->content_length = -1;
