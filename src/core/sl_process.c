@@ -126,12 +126,14 @@ sl_master_run(sl_cycle_t *cycle, const sl_master_conf_t *mc)
     if (sl_signal_init_master(&sl_master.sleep_mask, &err) != SL_OK) {
         sl_log_error(SL_LOG_EMERG, sl_log_default, err,
                      "cannot set up signals");
+        sl_cycle_destroy(cycle);
         return 1;
     }
     sl_master.shm = sl_shm_create();
     if (sl_master.shm == NULL) {
         sl_log_error(SL_LOG_EMERG, sl_log_default, errno,
                      "cannot map shared memory");
+        sl_cycle_destroy(cycle);
         return 1;
     }
     /* Before the first fork: workers keep a heartbeat only for it. */
@@ -168,15 +170,18 @@ sl_master_start(sl_cycle_t *cycle)
 {
     char  status[128], err[SL_MASTER_ERR_LEN];
 
+    /* Until it is added to the master's cycles, a failure frees it. */
     if (sl_master_open(cycle, NULL, err, sizeof(err)) != SL_OK) {
         sl_log_error(SL_LOG_EMERG, cycle->log.file ? &cycle->log
                                                    : sl_log_default,
                      0, "%s", err);
+        sl_cycle_destroy(cycle);
         return SL_ERROR;
     }
     sl_listen_inherit_close_unused(&cycle->log);
     if (sl_master_write_pid(cycle) != SL_OK) {
         sl_listen_close_unshared(cycle, NULL);
+        sl_cycle_destroy(cycle);
         return SL_ERROR;
     }
     cycle->shm = sl_master.shm;
