@@ -32,10 +32,6 @@ static sl_int_t sl_cycle_file_check(const sl_str_t *path, const char *what,
 static const char *const  sl_cycle_accept_names[] = {
     "reuseport", "mutex", NULL
 };
-static const char *const  sl_cycle_level_names[] = {
-    "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug",
-    NULL
-};
 
 #define SL_MSEC(s)  ((int64_t) (s) * 1000)
 #define SL_RLIMIT_NOFILE_MAX  (1 << 30)   /* the kernel's fs.nr_open cap */
@@ -71,7 +67,7 @@ static const sl_conf_field_t  sl_cycle_log_fields[] = {
     { "path", SL_CONF_STR, offsetof(sl_cycle_log_conf_t, path), 1, 0, NULL,
       0 },
     { "level", SL_CONF_ENUM, offsetof(sl_cycle_log_conf_t, level), 0, 0,
-      sl_cycle_level_names, 0 },
+      sl_log_level_names, 0 },
     SL_CONF_END
 };
 

@@ -5,8 +5,9 @@
  */
 #include "sl_core.h"
 
-static const char  *sl_log_levels[] = {
-    "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug"
+const char *const  sl_log_level_names[] = {
+    "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug",
+    NULL
 };
 
 static sl_log_file_t  sl_log_stderr_file = { STDERR_FILENO, sl_string("stderr") };
@@ -44,7 +45,7 @@ sl_log_error_core(sl_uint_t level, sl_log_t *log, sl_err_t err,
     end = line + sizeof(line) - 1;   /* room for the newline */
     p = sl_cpymem(line, sl_cached_log_time.data, sl_cached_log_time.len);
     p = sl_slprintf(p, end, " [%s] %d#0: ",
-                    sl_log_levels[sl_min(level, (sl_uint_t) SL_LOG_DEBUG)],
+                    sl_log_level_names[sl_min(level, (sl_uint_t) SL_LOG_DEBUG)],
                     (int) getpid());
     if (log->connection) {
         p = sl_slprintf(p, end, "*%lu ", (unsigned long) log->connection);
@@ -112,8 +113,8 @@ sl_log_level_from_name(const char *name)
 {
     size_t  i;
 
-    for (i = 0; i < sl_nelem(sl_log_levels); i++) {
-        if (strcmp(name, sl_log_levels[i]) == 0) {
+    for (i = 0; sl_log_level_names[i]; i++) {
+        if (strcmp(name, sl_log_level_names[i]) == 0) {
             return (int) i;
         }
     }
@@ -124,7 +125,7 @@ sl_log_level_from_name(const char *name)
 const char *
 sl_log_level_name(sl_uint_t level)
 {
-    return sl_log_levels[sl_min(level, (sl_uint_t) SL_LOG_DEBUG)];
+    return sl_log_level_names[sl_min(level, (sl_uint_t) SL_LOG_DEBUG)];
 }
 
 

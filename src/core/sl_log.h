@@ -76,6 +76,12 @@ void sl_log_error_core(sl_uint_t level, sl_log_t *log, sl_err_t err,
 sl_int_t sl_log_errtext(char *buf, size_t size, sl_err_t err,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/*
+ * The level names, indexed by level and NULL-terminated: what a line
+ * says in brackets and what error_log.level takes (an SL_CONF_ENUM list).
+ */
+extern const char *const  sl_log_level_names[];
+
 /* "emerg" .. "debug" -> level; -1 for an unknown name. */
 int sl_log_level_from_name(const char *name);
 const char *sl_log_level_name(sl_uint_t level);

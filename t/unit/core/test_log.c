@@ -204,7 +204,10 @@ test_log_level_names_round_trip(void **state)
         assert_int_equal(sl_log_level_from_name(names[level]), (int) level);
         assert_int_equal(
             sl_log_level_from_name(sl_log_level_name(level)), (int) level);
+        assert_string_equal(sl_log_level_names[level], names[level]);
     }
+    /* The config reads error_log.level with the same table, as an enum. */
+    assert_null(sl_log_level_names[sl_nelem(names)]);
 }
 
 
