@@ -176,21 +176,23 @@ struct sl_proxy_upstream_s {
     sl_uint_t                 nidle;
 };
 
-#define SL_PROXY_SPARES  16     /* response buffers kept for reuse */
+#define SL_PROXY_SPARES       16    /* response buffers kept per size */
+#define SL_PROXY_SPARE_SIZES  4     /* sizes of them kept */
+#define SL_PROXY_FREE_CONNS   256   /* sl_proxy_conn_t kept for reuse */
 
 struct sl_proxy_worker_s {
     sl_loop_t                *loop;
     sl_log_t                 *log;
     sl_proxy_upstream_t      *ups;
     sl_uint_t                 nups;
-    sl_queue_t                free_conns;   /* sl_proxy_conn_t to reuse */
-    sl_uint_t                 nfree;
+    sl_freelist_t             free_conns;   /* sl_proxy_conn_t to reuse */
     /* Response buffers (buffer_size, 16 KiB by default) of finished
      * requests: as a pool allocation each was a malloc and a free per
-     * request, beyond what glibc keeps at hand for small sizes. */
-    void                     *spare[SL_PROXY_SPARES];
-    size_t                    spare_size[SL_PROXY_SPARES];
-    sl_uint_t                 nspare;
+     * request, beyond what glibc keeps at hand for small sizes.
+     * buffer_size is per location: a list per size, each claimed by the
+     * first request of its size; beyond SL_PROXY_SPARE_SIZES sizes
+     * buffers are not kept. */
+    sl_freelist_t             spares[SL_PROXY_SPARE_SIZES];
     unsigned                  checker:1;    /* runs the active checks */
 };
 
@@ -342,7 +344,6 @@ void sl_proxy_conn_close(sl_proxy_worker_t *pw, sl_proxy_conn_t *pc);
 sl_proxy_conn_t *sl_proxy_pool_get(sl_proxy_peer_t *peer);
 void sl_proxy_pool_put(sl_proxy_worker_t *pw, sl_proxy_conn_t *pc);
 void sl_proxy_pool_drain(sl_proxy_worker_t *pw, sl_proxy_upstream_t *up);
-void sl_proxy_conns_free(sl_proxy_worker_t *pw);
 
 /* sl_proxy_head.c */
 int sl_proxy_upgrade_pick(const sl_http_head_t *h, sl_str_t *token);

@@ -19,6 +19,7 @@
 static sl_int_t sl_proxy_handler(sl_http_request_t *r);
 static sl_int_t sl_proxy_init_worker(sl_http_worker_t *w, void *main_conf);
 static void sl_proxy_exit_worker(sl_http_worker_t *w, void *main_conf);
+static sl_freelist_t *sl_proxy_spares(sl_proxy_worker_t *pw, size_t size);
 static sl_buf_t *sl_proxy_buf_take(sl_proxy_ctx_t *ctx,
     sl_proxy_worker_t *pw, size_t size);
 static void sl_proxy_buf_give(sl_proxy_ctx_t *ctx, sl_proxy_worker_t *pw);
@@ -76,10 +77,12 @@ sl_proxy_init_worker(sl_http_worker_t *w, void *main_conf)
     pw->loop = w->loop;
     pw->log = &w->cycle->log;
     pw->checker = w->index == 0;
-    sl_queue_init(&pw->free_conns);
     pw->ups = calloc(pmc->nupstreams ? pmc->nupstreams : 1,
                      sizeof(sl_proxy_upstream_t));
-    if (pw->ups == NULL) {
+    if (pw->ups == NULL
+        || sl_freelist_init(&pw->free_conns, SL_PROXY_FREE_CONNS,
+                            sizeof(sl_proxy_conn_t)) != SL_OK)
+    {
         sl_log_error(SL_LOG_EMERG, pw->log, errno,
                      "proxy: out of memory at worker start");
         return SL_ERROR;
@@ -114,11 +117,9 @@ sl_proxy_exit_worker(sl_http_worker_t *w, void *main_conf)
         sl_proxy_pool_drain(pw, &pw->ups[i]);
         sl_proxy_upstream_free(&pw->ups[i]);
     }
-    sl_proxy_conns_free(pw);
-    while (pw->nspare) {
-        pw->nspare--;
-        sl_mem_unpark(pw->spare[pw->nspare], pw->spare_size[pw->nspare]);
-        free(pw->spare[pw->nspare]);
+    sl_freelist_drain(&pw->free_conns);
+    for (i = 0; i < SL_PROXY_SPARE_SIZES; i++) {
+        sl_freelist_drain(&pw->spares[i]);
     }
     free(pw->ups);
     free(pw);
@@ -197,6 +198,31 @@ sl_proxy_ctx_create(sl_http_request_t *r, sl_proxy_ctx_t **out)
 
 
 /*
+ * The worker's list of spare response buffers of size bytes, claimed for
+ * that size when first asked for; NULL when every list holds another
+ * size (or there is no memory for a new one): such buffers are not kept.
+ */
+static sl_freelist_t *
+sl_proxy_spares(sl_proxy_worker_t *pw, size_t size)
+{
+    sl_freelist_t  *fl;
+    sl_uint_t       i;
+
+    for (i = 0; i < SL_PROXY_SPARE_SIZES; i++) {
+        fl = &pw->spares[i];
+        if (fl->max == 0) {
+            return sl_freelist_init(fl, SL_PROXY_SPARES, size) == SL_OK
+                   ? fl : NULL;
+        }
+        if (fl->size == size) {
+            return fl;
+        }
+    }
+    return NULL;
+}
+
+
+/*
  * The response buffer: a spare of the same size when the worker has one,
  * else new memory. It goes back to the worker with the request's pool
  * (sl_proxy_cleanup, registered first), parked: in ASan builds a use after
@@ -205,23 +231,16 @@ sl_proxy_ctx_create(sl_http_request_t *r, sl_proxy_ctx_t **out)
 static sl_buf_t *
 sl_proxy_buf_take(sl_proxy_ctx_t *ctx, sl_proxy_worker_t *pw, size_t size)
 {
-    sl_buf_t   *b;
-    sl_uint_t   i;
+    sl_freelist_t  *fl;
+    sl_buf_t       *b;
 
     b = sl_buf_calloc(ctx->r->pool);
     if (b == NULL) {
         return NULL;
     }
-    for (i = 0; i < pw->nspare && pw->spare_size[i] != size; i++) {
-        /* buffer_size is per location: sizes may differ */
-    }
-    if (i < pw->nspare) {
-        ctx->buf_mem = pw->spare[i];
-        sl_mem_unpark(ctx->buf_mem, size);
-        pw->nspare--;
-        pw->spare[i] = pw->spare[pw->nspare];
-        pw->spare_size[i] = pw->spare_size[pw->nspare];
-    } else {
+    fl = sl_proxy_spares(pw, size);
+    ctx->buf_mem = fl ? sl_freelist_get(fl) : NULL;
+    if (ctx->buf_mem == NULL) {
         ctx->buf_mem = malloc(size);
         if (ctx->buf_mem == NULL) {
             return NULL;
@@ -236,17 +255,16 @@ sl_proxy_buf_take(sl_proxy_ctx_t *ctx, sl_proxy_worker_t *pw, size_t size)
 }
 
 
+/* pw is NULL when the worker's proxy state is gone already (its exit). */
 static void
 sl_proxy_buf_give(sl_proxy_ctx_t *ctx, sl_proxy_worker_t *pw)
 {
-    if (pw && pw->nspare < SL_PROXY_SPARES) {
-        sl_mem_park(ctx->buf_mem, ctx->lcf->buffer_size);
-        pw->spare[pw->nspare] = ctx->buf_mem;
-        pw->spare_size[pw->nspare++] = ctx->lcf->buffer_size;
-        ctx->buf_mem = NULL;
-        return;
+    sl_freelist_t  *fl;
+
+    fl = pw ? sl_proxy_spares(pw, ctx->lcf->buffer_size) : NULL;
+    if (fl == NULL || sl_freelist_put(fl, ctx->buf_mem) != SL_OK) {
+        free(ctx->buf_mem);
     }
-    free(ctx->buf_mem);
     ctx->buf_mem = NULL;
 }
 

@@ -22,8 +22,6 @@
  */
 #include "sl_proxy.h"
 
-#define SL_PROXY_FREE_CONNS_MAX  256
-
 static sl_proxy_conn_t *sl_proxy_conn_alloc(sl_proxy_worker_t *pw);
 static void sl_proxy_pool_unlink(sl_proxy_conn_t *pc);
 static void sl_proxy_pool_idle_handler(sl_event_t *ev);
@@ -33,15 +31,10 @@ static void sl_proxy_pool_write_handler(sl_event_t *ev);
 static sl_proxy_conn_t *
 sl_proxy_conn_alloc(sl_proxy_worker_t *pw)
 {
-    sl_queue_t  *q;
+    sl_proxy_conn_t  *pc;
 
-    if (!sl_queue_empty(&pw->free_conns)) {
-        q = sl_queue_head(&pw->free_conns);
-        sl_queue_remove(q);
-        pw->nfree--;
-        return sl_queue_data(q, sl_proxy_conn_t, lru);
-    }
-    return malloc(sizeof(sl_proxy_conn_t));
+    pc = sl_freelist_get(&pw->free_conns);
+    return pc ? pc : malloc(sizeof(sl_proxy_conn_t));
 }
 
 
@@ -110,10 +103,7 @@ sl_proxy_conn_close(sl_proxy_worker_t *pw, sl_proxy_conn_t *pc)
     sl_proxy_pool_unlink(pc);
     sl_conn_close(pw->loop, &pc->c);
     pc->c.data = NULL;
-    if (pw->nfree < SL_PROXY_FREE_CONNS_MAX) {
-        sl_queue_insert_head(&pw->free_conns, &pc->lru);
-        pw->nfree++;
-    } else {
+    if (sl_freelist_put(&pw->free_conns, pc) != SL_OK) {
         free(pc);
     }
 }
@@ -248,19 +238,4 @@ sl_proxy_pool_drain(sl_proxy_worker_t *pw, sl_proxy_upstream_t *up)
         pc = sl_queue_data(sl_queue_head(&up->lru), sl_proxy_conn_t, lru);
         sl_proxy_conn_close(pw, pc);
     }
-}
-
-
-/* Frees the recycled connection memory. */
-void
-sl_proxy_conns_free(sl_proxy_worker_t *pw)
-{
-    sl_queue_t  *q;
-
-    while (!sl_queue_empty(&pw->free_conns)) {
-        q = sl_queue_head(&pw->free_conns);
-        sl_queue_remove(q);
-        free(sl_queue_data(q, sl_proxy_conn_t, lru));
-    }
-    pw->nfree = 0;
 }

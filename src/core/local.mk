@@ -3,6 +3,7 @@ libsluice_a_SOURCES += \
 	src/core/sl_str.c src/core/sl_str.h \
 	src/core/sl_pool.c src/core/sl_pool.h \
 	src/core/sl_buf.c src/core/sl_buf.h \
+	src/core/sl_freelist.c src/core/sl_freelist.h \
 	src/core/sl_time.c src/core/sl_time.h \
 	src/core/sl_log.c src/core/sl_log.h
 libsluice_a_SOURCES += \

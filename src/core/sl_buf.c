@@ -38,6 +38,29 @@ sl_buf_create_temp(sl_pool_t *pool, size_t size)
 }
 
 
+sl_buf_t *
+sl_buf_malloc(size_t size)
+{
+    sl_buf_t  *b;
+
+    if (size > SIZE_MAX - sizeof(sl_buf_t)) {
+        return NULL;
+    }
+    b = malloc(sizeof(sl_buf_t) + size);
+    if (b == NULL) {
+        return NULL;
+    }
+    memset(b, 0, sizeof(sl_buf_t));
+    b->start = (u_char *) (b + 1);
+    b->pos = b->start;
+    b->last = b->start;
+    b->end = b->start + size;
+    b->temporary = 1;
+    b->fd = -1;
+    return b;
+}
+
+
 sl_chain_t *
 sl_chain_alloc(sl_pool_t *pool, sl_buf_t *b)
 {

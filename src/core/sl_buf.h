@@ -41,6 +41,14 @@ struct sl_chain_s {
  */
 sl_buf_t *sl_buf_create_temp(sl_pool_t *pool, size_t size);
 
+/*
+ * Allocates a temporary buffer and its size bytes in one malloc, outside
+ * any pool: for a buffer a worker keeps across requests and connections
+ * (sl_freelist_t). free(b) releases both. Returns NULL on OOM. pos ==
+ * last == start.
+ */
+sl_buf_t *sl_buf_malloc(size_t size);
+
 /* Allocates a zeroed buffer header with no memory; NULL on OOM. */
 sl_buf_t *sl_buf_calloc(sl_pool_t *pool);
 

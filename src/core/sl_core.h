@@ -83,5 +83,6 @@ void sl_assert_fail(const char *expr, const char *file, int line)
 #include "sl_time.h"
 #include "sl_log.h"
 #include "sl_queue.h"
+#include "sl_freelist.h"
 
 #endif /* SL_CORE_H */

@@ -14,7 +14,6 @@
 #include "sl_process.h"
 #include "sl_shm.h"
 
-#define SL_HTTP_FREE_BUFFERS_MAX  64
 #define SL_HTTP_LINGER_TIMEOUT    2000
 
 static void sl_http_wait_request_handler(sl_event_t *ev);
@@ -80,36 +79,22 @@ static sl_int_t
 sl_http_conn_get_buffer(sl_conn_t *c)
 {
     sl_http_worker_t  *w;
-    sl_queue_t        *q;
     sl_buf_t          *b;
-    size_t             size;
 
     w = sl_http_worker;
     if (c->buffer) {
         return SL_OK;
     }
-    if (!sl_queue_empty(&w->free_buffers)) {
-        q = sl_queue_head(&w->free_buffers);
-        sl_queue_remove(q);
-        w->nfree_buffers--;
-        b = (sl_buf_t *) q;
-    } else {
-        /* One malloc: the sl_buf_t (its first bytes double as the free
-         * list link) followed by the bytes. */
-        size = w->main->client_header_buffer;
-        b = malloc(sizeof(sl_buf_t) + size);
+    b = sl_freelist_get(&w->free_buffers);
+    if (b == NULL) {
+        b = sl_buf_malloc(w->main->client_header_buffer);
         if (b == NULL) {
             sl_http_conn_error(SL_LOG_CRIT, c, 0, "out of memory for a "
-                         "%zu byte read buffer", size);
+                         "%zu byte read buffer",
+                         w->main->client_header_buffer);
             return SL_ERROR;
         }
-        memset(b, 0, sizeof(sl_buf_t));
-        b->start = (u_char *) (b + 1);
-        b->end = b->start + size;
-        b->temporary = 1;
-        b->fd = -1;
     }
-    _Static_assert(sizeof(sl_buf_t) >= sizeof(sl_queue_t), "buffer link");
     b->pos = b->start;
     b->last = b->start;
     c->buffer = b;
@@ -120,18 +105,10 @@ sl_http_conn_get_buffer(sl_conn_t *c)
 static void
 sl_http_conn_put_buffer(sl_conn_t *c)
 {
-    sl_http_worker_t  *w;
-    sl_queue_t        *q;
-
-    w = sl_http_worker;
     if (c->buffer == NULL) {
         return;
     }
-    if (w->nfree_buffers < SL_HTTP_FREE_BUFFERS_MAX) {
-        q = (sl_queue_t *) c->buffer;
-        sl_queue_insert_head(&w->free_buffers, q);
-        w->nfree_buffers++;
-    } else {
+    if (sl_freelist_put(&sl_http_worker->free_buffers, c->buffer) != SL_OK) {
         free(c->buffer);
     }
     c->buffer = NULL;
@@ -228,15 +205,10 @@ sl_http_wait_request_handler(sl_event_t *ev)
 static void
 sl_http_pool_put(sl_pool_t *pool)
 {
-    sl_http_worker_t  *w;
-
-    w = sl_http_worker;
-    if (w->nfree_pools == SL_HTTP_FREE_POOLS) {
-        sl_pool_destroy(pool);
-        return;
-    }
     sl_pool_reset(pool);
-    w->free_pools[w->nfree_pools++] = pool;
+    if (sl_freelist_put(&sl_http_worker->free_pools, pool) != SL_OK) {
+        sl_pool_destroy(pool);
+    }
 }
 
 
@@ -253,8 +225,10 @@ sl_http_request_create(sl_conn_t *c)
     _Static_assert(sizeof(sl_http_request_t) + 2048 <= SL_HTTP_POOL_SIZE,
                    "a request fits in its pool's first block, with room");
     w = sl_http_worker;
-    pool = w->nfree_pools ? w->free_pools[--w->nfree_pools]
-                          : sl_pool_create(SL_HTTP_POOL_SIZE);
+    pool = sl_freelist_get(&w->free_pools);
+    if (pool == NULL) {
+        pool = sl_pool_create(SL_HTTP_POOL_SIZE);
+    }
     if (pool == NULL) {
         sl_http_conn_error(SL_LOG_CRIT, c, 0, "out of memory for a request");
         return NULL;

@@ -14,8 +14,6 @@
  */
 #include "sl_http.h"
 
-#define SL_HTTP_FREE_CORKS_MAX  64
-
 static sl_buf_t *sl_http_cork_get(sl_conn_t *c);
 static void sl_http_cork_write_handler(sl_event_t *ev);
 static sl_int_t sl_http_cork_wait(sl_conn_t *c);
@@ -24,31 +22,19 @@ static sl_int_t sl_http_cork_wait(sl_conn_t *c);
 static sl_buf_t *
 sl_http_cork_get(sl_conn_t *c)
 {
-    sl_http_worker_t  *w;
-    sl_http_conn_t    *hc;
-    sl_queue_t        *q;
-    sl_buf_t          *b;
+    sl_http_conn_t  *hc;
+    sl_buf_t        *b;
 
-    w = sl_http_worker;
     hc = c->data;
     if (hc->cork) {
         return hc->cork;
     }
-    if (!sl_queue_empty(&w->free_corks)) {
-        q = sl_queue_head(&w->free_corks);
-        sl_queue_remove(q);
-        w->nfree_corks--;
-        b = (sl_buf_t *) q;
-    } else {
-        b = malloc(sizeof(sl_buf_t) + SL_HTTP_CORK_SIZE);
+    b = sl_freelist_get(&sl_http_worker->free_corks);
+    if (b == NULL) {
+        b = sl_buf_malloc(SL_HTTP_CORK_SIZE);
         if (b == NULL) {
             return NULL;   /* the response is simply written uncorked */
         }
-        memset(b, 0, sizeof(sl_buf_t));
-        b->start = (u_char *) (b + 1);
-        b->end = b->start + SL_HTTP_CORK_SIZE;
-        b->temporary = 1;
-        b->fd = -1;
     }
     b->pos = b->start;
     b->last = b->start;
@@ -60,20 +46,13 @@ sl_http_cork_get(sl_conn_t *c)
 void
 sl_http_cork_release(sl_conn_t *c)
 {
-    sl_http_worker_t  *w;
-    sl_http_conn_t    *hc;
-    sl_queue_t        *q;
+    sl_http_conn_t  *hc;
 
-    w = sl_http_worker;
     hc = c->data;
     if (hc == NULL || hc->cork == NULL) {
         return;
     }
-    if (w->nfree_corks < SL_HTTP_FREE_CORKS_MAX) {
-        q = (sl_queue_t *) hc->cork;
-        sl_queue_insert_head(&w->free_corks, q);
-        w->nfree_corks++;
-    } else {
+    if (sl_freelist_put(&sl_http_worker->free_corks, hc->cork) != SL_OK) {
         free(hc->cork);
     }
     hc->cork = NULL;

@@ -23,6 +23,8 @@
 #define SL_HTTP_MAX_OUT_HEADERS  24
 #define SL_HTTP_CORK_SIZE        16384
 #define SL_HTTP_FREE_POOLS       16      /* request pools kept for reuse */
+#define SL_HTTP_FREE_BUFFERS     64      /* read buffers kept for reuse */
+#define SL_HTTP_FREE_CORKS       64      /* cork buffers kept for reuse */
 #define SL_HTTP_POOL_SIZE        8192    /* a request pool's block: the
                                             request and what it allocates */
 
@@ -191,13 +193,10 @@ struct sl_http_worker_s {
     sl_http_conn_t          *hconns;       /* parallel to conns->conns */
     sl_http_access_log_t    *access_log;
     sl_queue_t               idle;         /* idle keep-alive connections */
-    sl_queue_t               free_buffers; /* client_header_buffer sized */
-    sl_uint_t                nfree_buffers;
-    sl_queue_t               free_corks;   /* SL_HTTP_CORK_SIZE */
-    sl_uint_t                nfree_corks;
-    sl_pool_t               *free_pools[SL_HTTP_FREE_POOLS];  /* reset
-                                              request pools */
-    sl_uint_t                nfree_pools;
+    sl_freelist_t            free_buffers; /* read buffers (sl_buf_malloc,
+                                              client_header_buffer) */
+    sl_freelist_t            free_corks;   /* SL_HTTP_CORK_SIZE buffers */
+    sl_freelist_t            free_pools;   /* reset request pools */
     sl_uint_t                index;
     sl_uint_t                slot;
     sl_http_counters_t      *counters;     /* this worker's slot */

@@ -32,6 +32,8 @@ static void sl_http_worker_await_silent(sl_http_worker_t *w);
 static void sl_http_worker_heartbeat(sl_event_t *ev);
 static void sl_http_worker_deadline(sl_event_t *ev);
 static void sl_http_worker_exit(sl_http_worker_t *w);
+static sl_int_t sl_http_worker_lists_init(sl_http_worker_t *w);
+static void sl_http_worker_lists_free(sl_http_worker_t *w);
 static void sl_http_worker_accept(sl_conn_t *c, void *listen_data);
 static void sl_http_worker_close_listen(sl_http_worker_t *w);
 static sl_int_t sl_http_init_master(sl_cycle_t *cycle, void *conf,
@@ -153,8 +155,6 @@ sl_http_worker_init(sl_http_worker_t *w, sl_cycle_t *cycle)
     w->main = sl_cycle_block_get(cycle, sl_http_conf_block_index);
     w->counters = &w->main->counters[w->slot];
     sl_queue_init(&w->idle);
-    sl_queue_init(&w->free_buffers);
-    sl_queue_init(&w->free_corks);
     w->loop = sl_loop_create(512, &cycle->log);
     if (w->loop == NULL
         || (cycle->io_uring && sl_loop_batch_enable(w->loop) == SL_ERROR))
@@ -173,6 +173,7 @@ sl_http_worker_init(sl_http_worker_t *w, sl_cycle_t *cycle)
     w->hconns = calloc((size_t) cycle->worker_connections,
                        sizeof(sl_http_conn_t));
     if (w->conns == NULL || w->hconns == NULL
+        || sl_http_worker_lists_init(w) != SL_OK
         || sl_timer_reserve(w->loop, (sl_uint_t) cycle->worker_connections * 2
                                      + 64) != SL_OK)
     {
@@ -482,6 +483,39 @@ sl_http_worker_exit(sl_http_worker_t *w)
         sl_http_access_log_close(w->access_log);
     }
     sl_thread_pool_destroy(w->thread_pool);
+    sl_http_worker_lists_free(w);
+}
+
+
+/* The free lists that spare a malloc per request and per connection. */
+static sl_int_t
+sl_http_worker_lists_init(sl_http_worker_t *w)
+{
+    if (sl_freelist_init(&w->free_buffers, SL_HTTP_FREE_BUFFERS,
+                         sizeof(sl_buf_t) + w->main->client_header_buffer)
+        != SL_OK
+        || sl_freelist_init(&w->free_corks, SL_HTTP_FREE_CORKS,
+                            sizeof(sl_buf_t) + SL_HTTP_CORK_SIZE) != SL_OK
+        || sl_freelist_init(&w->free_pools, SL_HTTP_FREE_POOLS,
+                            SL_HTTP_POOL_SIZE) != SL_OK)
+    {
+        return SL_ERROR;
+    }
+    return SL_OK;
+}
+
+
+static void
+sl_http_worker_lists_free(sl_http_worker_t *w)
+{
+    sl_pool_t  *pool;
+
+    while ((pool = sl_freelist_get(&w->free_pools)) != NULL) {
+        sl_pool_destroy(pool);
+    }
+    sl_freelist_drain(&w->free_pools);
+    sl_freelist_drain(&w->free_buffers);
+    sl_freelist_drain(&w->free_corks);
 }
 
 

@@ -1,9 +1,13 @@
 # t/unit: fragment of the top Makefile.am
 
-# core: pool, str, time, log, buf, queue, rlimit, shm
+# core: pool, str, time, log, buf, queue, rlimit, shm, freelist
 sl_unit_tests += t/unit/core/test_pool t/unit/core/test_str \
 	t/unit/core/test_time t/unit/core/test_log t/unit/core/test_buf \
-	t/unit/core/test_queue t/unit/core/test_rlimit t/unit/core/test_shm
+	t/unit/core/test_queue t/unit/core/test_rlimit t/unit/core/test_shm \
+	t/unit/core/test_freelist
+t_unit_core_test_freelist_SOURCES = t/unit/core/test_freelist.c
+t_unit_core_test_freelist_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_core_test_freelist_LDADD = $(SL_TEST_LIBS)
 t_unit_core_test_shm_SOURCES = t/unit/core/test_shm.c
 t_unit_core_test_shm_CFLAGS = $(SL_TEST_CFLAGS)
 t_unit_core_test_shm_LDADD = $(SL_TEST_LIBS)

@@ -89,6 +89,31 @@ test_buf_create_temp_buffers_do_not_overlap(void **state)
 
 
 static void
+test_buf_malloc_gives_empty_writable_buffer_in_one_block(void **state)
+{
+    static const size_t  sizes[] = { 0, 1, 16, 4096, 65536 };
+    sl_buf_t            *b;
+    size_t               i;
+
+    (void) state;
+    for (i = 0; i < sl_nelem(sizes); i++) {
+        b = sl_buf_malloc(sizes[i]);
+        assert_non_null(b);
+        assert_ptr_equal(b->start, (u_char *) (b + 1));
+        assert_ptr_equal(b->pos, b->start);
+        assert_ptr_equal(b->last, b->start);
+        assert_ptr_equal(b->end, b->start + sizes[i]);
+        assert_int_equal(b->temporary, 1);
+        assert_int_equal(sl_buf_size(b), 0);
+        test_buf_check_clean_flags(b);
+        memset(b->start, 'a', sizes[i]);   /* ASan checks the bounds */
+        free(b);                           /* one free for both */
+    }
+    assert_null(sl_buf_malloc(SIZE_MAX));
+}
+
+
+static void
 test_buf_calloc_gives_zeroed_header_without_memory(void **state)
 {
     sl_pool_t  *pool = *state;
@@ -229,6 +254,8 @@ main(void)
         cmocka_unit_test_setup_teardown(
             test_buf_create_temp_buffers_do_not_overlap,
             test_buf_setup, test_buf_teardown),
+        cmocka_unit_test(
+            test_buf_malloc_gives_empty_writable_buffer_in_one_block),
         cmocka_unit_test_setup_teardown(
             test_buf_calloc_gives_zeroed_header_without_memory,
             test_buf_setup, test_buf_teardown),

@@ -214,8 +214,14 @@ fx_setup(void **state)
     fx->w.hconns = calloc(8, sizeof(sl_http_conn_t));
     assert_non_null(fx->w.hconns);
     sl_queue_init(&fx->w.idle);
-    sl_queue_init(&fx->w.free_buffers);
-    sl_queue_init(&fx->w.free_corks);
+    assert_int_equal(sl_freelist_init(&fx->w.free_buffers,
+                                      SL_HTTP_FREE_BUFFERS,
+                                      sizeof(sl_buf_t) + FX_BUFFER), SL_OK);
+    assert_int_equal(sl_freelist_init(&fx->w.free_corks, SL_HTTP_FREE_CORKS,
+                                      sizeof(sl_buf_t) + SL_HTTP_CORK_SIZE),
+                     SL_OK);
+    assert_int_equal(sl_freelist_init(&fx->w.free_pools, SL_HTTP_FREE_POOLS,
+                                      SL_HTTP_POOL_SIZE), SL_OK);
     sl_http_worker = &fx->w;
 
     fx->module.name = "test";
@@ -241,23 +247,11 @@ fx_setup(void **state)
 }
 
 
-static void
-fx_free_list(sl_queue_t *list)
-{
-    sl_queue_t  *q;
-
-    while (!sl_queue_empty(list)) {
-        q = sl_queue_head(list);
-        sl_queue_remove(q);
-        free(q);
-    }
-}
-
-
 static int
 fx_teardown(void **state)
 {
-    fx_t  *fx;
+    fx_t       *fx;
+    sl_pool_t  *pool;
 
     fx = *state;
     if (fx->c && fx->c->fd != -1) {
@@ -270,11 +264,12 @@ fx_teardown(void **state)
         evtest_log_dump(&fx->log);
         fail_msg("an alert was logged");
     }
-    fx_free_list(&fx->w.free_buffers);
-    fx_free_list(&fx->w.free_corks);
-    while (fx->w.nfree_pools) {
-        sl_pool_destroy(fx->w.free_pools[--fx->w.nfree_pools]);
+    while ((pool = sl_freelist_get(&fx->w.free_pools)) != NULL) {
+        sl_pool_destroy(pool);
     }
+    sl_freelist_drain(&fx->w.free_pools);
+    sl_freelist_drain(&fx->w.free_buffers);
+    sl_freelist_drain(&fx->w.free_corks);
     sl_conns_destroy(fx->w.conns);
     free(fx->w.hconns);
     sl_loop_destroy(fx->loop);
