@@ -77,7 +77,7 @@ sl_proxy_tokens_collect(const sl_http_header_t *hs, size_t n,
             continue;
         }
         rest = hs[i].value;
-        while (sl_proxy_list_next(&rest, &elem)
+        while (sl_http_parse_list_next(&rest, &elem)
                && t->n < SL_PROXY_MAX_CONN_TOKENS)
         {
             t->names[t->n++] = elem;
@@ -335,7 +335,7 @@ sl_proxy_upgrade_pick(const sl_http_head_t *h, sl_str_t *token)
             continue;
         }
         rest = h->headers[i].value;
-        while (sl_proxy_list_next(&rest, &elem)) {
+        while (sl_http_parse_list_next(&rest, &elem)) {
             if (sl_http_parse_eq(&elem, "websocket", 9)) {
                 *token = elem;
                 return 1;

@@ -273,7 +273,7 @@ sl_proxy_parse_te(sl_proxy_resp_t *resp, const sl_str_t *v)
     sl_str_t  rest, elem;
 
     rest = *v;
-    while (sl_proxy_list_next(&rest, &elem)) {
+    while (sl_http_parse_list_next(&rest, &elem)) {
         if (!sl_http_parse_eq(&elem, "chunked", 7)) {
             return sl_proxy_parse_fail(resp, "unsupported transfer coding");
         }
@@ -289,54 +289,21 @@ sl_proxy_parse_te(sl_proxy_resp_t *resp, const sl_str_t *v)
 }
 
 
+/*
+ * What the backend says about the connection. Options that are not
+ * tokens are not ours to judge here: the field is dropped on the way to
+ * the client as hop-by-hop all the same.
+ */
 static void
 sl_proxy_parse_connection(sl_proxy_resp_t *resp, const sl_str_t *v)
 {
-    sl_str_t  rest, elem;
+    unsigned  opts;
 
-    rest = *v;
-    while (sl_proxy_list_next(&rest, &elem)) {
-        if (sl_http_parse_eq(&elem, "close", 5)) {
-            resp->conn_close = 1;
-        } else if (sl_http_parse_eq(&elem, "keep-alive", 10)) {
-            resp->conn_keep_alive = 1;
-        } else if (sl_http_parse_eq(&elem, "upgrade", 7)) {
-            resp->conn_upgrade = 1;
-        }
-    }
-}
-
-
-/* See sl_proxy_parse.h. */
-int
-sl_proxy_list_next(sl_str_t *rest, sl_str_t *elem)
-{
-    u_char  *p, *end, *s, *e;
-
-    p = rest->data;
-    end = p + rest->len;
-    for (;;) {
-        while (p < end && (*p == ' ' || *p == '\t' || *p == ',')) {
-            p++;
-        }
-        if (p == end) {
-            rest->data = p;
-            rest->len = 0;
-            return 0;
-        }
-        s = p;
-        while (p < end && *p != ',') {
-            p++;
-        }
-        for (e = p; e > s && (e[-1] == ' ' || e[-1] == '\t'); e--) {
-            /* trailing OWS */
-        }
-        rest->data = p;
-        rest->len = (size_t) (end - p);
-        elem->data = s;
-        elem->len = (size_t) (e - s);
-        return 1;
-    }
+    opts = 0;
+    (void) sl_http_parse_connection(v, &opts);
+    resp->conn_close |= (opts & SL_HTTP_CONN_CLOSE) != 0;
+    resp->conn_keep_alive |= (opts & SL_HTTP_CONN_KEEP_ALIVE) != 0;
+    resp->conn_upgrade |= (opts & SL_HTTP_CONN_UPGRADE) != 0;
 }
 
 

@@ -73,13 +73,6 @@ void sl_proxy_parse_init(sl_proxy_parse_t *st);
 sl_int_t sl_proxy_parse_response(sl_proxy_parse_t *st, const u_char *buf,
     size_t len, sl_proxy_resp_t *resp);
 
-/*
- * Takes the next element of a comma-separated list (RFC 9110 5.6.1) from
- * *rest into *elem, OWS trimmed, skipping empty elements. Returns 1 when
- * an element was taken, 0 at the end of the list.
- */
-int sl_proxy_list_next(sl_str_t *rest, sl_str_t *elem);
-
 /* True when a and b are equal ignoring ASCII case. */
 int sl_proxy_str_eq_nocase(const sl_str_t *a, const sl_str_t *b);
 

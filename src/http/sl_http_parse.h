@@ -57,7 +57,9 @@
  *                 field is a 400 even when its value is identical, and so
  *                 is a list ("5, 5"): RFC 9110 8.6 allows a recipient to
  *                 fold identical values, the strictest choice is to refuse.
- *   Transfer-Encoding  A list of codings over all its fields. chunked must
+ *   Transfer-Encoding  A list of codings over all its fields; empty list
+ *                 elements are ignored (RFC 9110 5.6.1: a recipient must),
+ *                 but a field that names no coding is a 400. chunked must
  *                 be present exactly once and be the last coding, else 400
  *                 (RFC 9112 6.3). Transfer parameters (";") are a 400. Any
  *                 other coding before chunked is a 501: we implement none.
@@ -280,6 +282,32 @@ sl_int_t sl_http_chunked_parse(sl_http_chunked_t *st, const u_char *buf,
  */
 sl_int_t sl_http_parse_field_line(const u_char *p, size_t len, size_t *bad,
     const char **error);
+
+/*
+ * Field values that are lists (RFC 9110 5.6.1), for the request parser
+ * and for whoever reads a head (the proxy, a backend's response). Pure;
+ * every result points into the value's bytes.
+ *
+ * sl_http_parse_list_next takes the next element of the comma-separated
+ * list *rest into *elem, with the OWS around it trimmed. Empty elements
+ * are skipped, as a recipient must: "a, ,b," is "a" then "b". Quotes are
+ * not special: the lists split here (Connection, Transfer-Encoding,
+ * Upgrade) hold tokens only, in which a quote is invalid anyway. Returns
+ * 1 when an element was taken, 0 at the end of the list.
+ *
+ * sl_http_parse_connection reads a Connection value v (RFC 9110 7.6.1):
+ * ORs SL_HTTP_CONN_CLOSE, SL_HTTP_CONN_KEEP_ALIVE and SL_HTTP_CONN_UPGRADE
+ * into *opts for "close", "keep-alive" and "upgrade" in any case; other
+ * options are the caller's (a proxy drops the fields they name). Returns
+ * SL_OK, or SL_ERROR when an element is not a token, after looking at
+ * every element all the same.
+ */
+#define SL_HTTP_CONN_CLOSE       0x01
+#define SL_HTTP_CONN_KEEP_ALIVE  0x02
+#define SL_HTTP_CONN_UPGRADE     0x04
+
+int sl_http_parse_list_next(sl_str_t *rest, sl_str_t *elem);
+sl_int_t sl_http_parse_connection(const sl_str_t *v, unsigned *opts);
 
 
 /*

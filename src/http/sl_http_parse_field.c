@@ -21,7 +21,6 @@ static int sl_http_parse_field_te(sl_http_parse_t *st, sl_http_head_t *head,
     const sl_str_t *v, const char **error);
 static int sl_http_parse_field_connection(sl_http_head_t *head,
     const sl_str_t *v, const char **error);
-static int sl_http_parse_list_next(sl_str_t *rest, sl_str_t *elem);
 static int sl_http_parse_is_token(const sl_str_t *s);
 
 
@@ -157,18 +156,21 @@ sl_http_parse_field_length(sl_http_head_t *head, const sl_str_t *v,
 /*
  * Each coding of each Transfer-Encoding field, in order. Nothing may
  * follow chunked, not even a second chunked; what comes before it is
- * remembered for a 501 once the head is complete.
+ * remembered for a 501 once the head is complete. A field must name a
+ * coding: one with nothing but empty elements is a 400.
  */
 static int
 sl_http_parse_field_te(sl_http_parse_t *st, sl_http_head_t *head,
     const sl_str_t *v, const char **error)
 {
     sl_str_t  rest, coding;
-    int       chunked;
+    int       chunked, any;
 
     head->te = 1;
     rest = *v;
+    any = 0;
     while (sl_http_parse_list_next(&rest, &coding)) {
+        any = 1;
         if (!sl_http_parse_is_token(&coding)) {
             *error = "invalid Transfer-Encoding";
             return 400;
@@ -185,71 +187,82 @@ sl_http_parse_field_te(sl_http_parse_t *st, sl_http_head_t *head,
             st->te_other = 1;
         }
     }
+    if (!any) {
+        *error = "invalid Transfer-Encoding";
+        return 400;
+    }
     return 0;
 }
 
 
-/* Connection options; empty list elements are ignored (RFC 9110 5.6.1). */
 static int
 sl_http_parse_field_connection(sl_http_head_t *head, const sl_str_t *v,
     const char **error)
 {
-    sl_str_t  rest, opt;
+    unsigned  opts;
 
-    rest = *v;
-    while (sl_http_parse_list_next(&rest, &opt)) {
-        if (opt.len == 0) {
-            continue;
-        }
-        if (!sl_http_parse_is_token(&opt)) {
-            *error = "invalid Connection";
-            return 400;
-        }
-        if (sl_http_parse_eq(&opt, "close", 5)) {
-            head->conn_close = 1;
-        } else if (sl_http_parse_eq(&opt, "keep-alive", 10)) {
-            head->conn_keep_alive = 1;
-        } else if (sl_http_parse_eq(&opt, "upgrade", 7)) {
-            head->conn_upgrade = 1;
-        }
+    opts = 0;
+    if (sl_http_parse_connection(v, &opts) != SL_OK) {
+        *error = "invalid Connection";
+        return 400;
     }
+    head->conn_close |= (opts & SL_HTTP_CONN_CLOSE) != 0;
+    head->conn_keep_alive |= (opts & SL_HTTP_CONN_KEEP_ALIVE) != 0;
+    head->conn_upgrade |= (opts & SL_HTTP_CONN_UPGRADE) != 0;
     return 0;
 }
 
 
-/*
- * Takes the next element of a comma-separated list off rest, OWS trimmed
- * (it may be empty). Returns 0 once the list is used up; rest->data is
- * NULL from then on.
- */
-static int
+int
 sl_http_parse_list_next(sl_str_t *rest, sl_str_t *elem)
 {
-    u_char  *p, *e, *comma;
+    u_char  *p, *end, *s, *e;
 
-    if (rest->data == NULL) {
+    p = rest->data;
+    end = p + rest->len;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == ',')) {
+        p++;   /* OWS and empty elements */
+    }
+    if (p == end) {
+        rest->data = p;
+        rest->len = 0;
         return 0;
     }
-    p = rest->data;
-    e = p + rest->len;
-    comma = rest->len ? memchr(p, ',', rest->len) : NULL;
-    if (comma != NULL) {
-        rest->data = comma + 1;
-        rest->len = e - comma - 1;
-        e = comma;
-    } else {
-        rest->data = NULL;
-        rest->len = 0;
-    }
-    while (p < e && (*p == ' ' || *p == '\t')) {
+    s = p;
+    while (p < end && *p != ',') {
         p++;
     }
-    while (e > p && (e[-1] == ' ' || e[-1] == '\t')) {
-        e--;
+    for (e = p; e > s && (e[-1] == ' ' || e[-1] == '\t'); e--) {
+        /* trailing OWS */
     }
-    elem->data = p;
-    elem->len = e - p;
+    rest->data = p;
+    rest->len = (size_t) (end - p);
+    elem->data = s;
+    elem->len = (size_t) (e - s);
     return 1;
+}
+
+
+sl_int_t
+sl_http_parse_connection(const sl_str_t *v, unsigned *opts)
+{
+    sl_str_t  rest, opt;
+    sl_int_t  rc;
+
+    rc = SL_OK;
+    rest = *v;
+    while (sl_http_parse_list_next(&rest, &opt)) {
+        if (!sl_http_parse_is_token(&opt)) {
+            rc = SL_ERROR;
+        } else if (sl_http_parse_eq(&opt, "close", 5)) {
+            *opts |= SL_HTTP_CONN_CLOSE;
+        } else if (sl_http_parse_eq(&opt, "keep-alive", 10)) {
+            *opts |= SL_HTTP_CONN_KEEP_ALIVE;
+        } else if (sl_http_parse_eq(&opt, "upgrade", 7)) {
+            *opts |= SL_HTTP_CONN_UPGRADE;
+        }
+    }
+    return rc;
 }
 
 

@@ -210,6 +210,12 @@ static const valid_t  valid_rows[] = {
                 "Transfer-Encoding: chunked\r\n\r\n",
           .method = SL_HTTP_POST, .method_name = "POST",
           .flags = F_TE | F_CHUNKED, .nheaders = 2),
+    /* RFC 9110 5.6.1: a recipient ignores empty list elements. */
+    VALID(.name = "te_empty_elements_ignored",
+          .in = "POST / HTTP/1.1\r\n" HOST_A
+                "Transfer-Encoding: , ,chunked,\r\n\r\n",
+          .method = SL_HTTP_POST, .method_name = "POST",
+          .flags = F_TE | F_CHUNKED, .nheaders = 2),
     VALID(.name = "chunked_any_case_with_ows",
           .in = "POST / HTTP/1.1\r\n" HOST_A
                 "transfer-encoding: \t CHUNKED \t\r\n\r\n",
@@ -378,14 +384,14 @@ static const invalid_t  invalid_rows[] = {
     INVALID("te_parameter", PRL HOST_A
             "Transfer-Encoding: chunked;q=1\r\n\r\n", 400,
             "invalid Transfer-Encoding"),
-    INVALID("te_trailing_comma", PRL HOST_A
-            "Transfer-Encoding: chunked,\r\n\r\n", 400,
-            "invalid Transfer-Encoding"),
-    INVALID("te_leading_comma", PRL HOST_A
-            "Transfer-Encoding: ,chunked\r\n\r\n", 400,
-            "invalid Transfer-Encoding"),
     INVALID("te_empty", PRL HOST_A "Transfer-Encoding:\r\n\r\n", 400,
             "invalid Transfer-Encoding"),
+    INVALID("te_only_empty_elements", PRL HOST_A
+            "Transfer-Encoding: , ,\r\n\r\n", 400,
+            "invalid Transfer-Encoding"),
+    INVALID("te_empty_field_before_chunked", PRL HOST_A
+            "Transfer-Encoding:\r\nTransfer-Encoding: chunked\r\n\r\n",
+            400, "invalid Transfer-Encoding"),
     INVALID("te_quoted", PRL HOST_A
             "Transfer-Encoding: \"chunked\"\r\n\r\n", 400,
             "invalid Transfer-Encoding"),
@@ -1050,6 +1056,110 @@ test_head_long_value_splits(void **state)
 }
 
 
+/* A row of the list and Connection tables: a field value and its reading. */
+typedef struct {
+    const char         *name;
+    int                 line;
+    const char         *in;
+    const char         *want;         /* list: the elements, '|' between */
+    size_t              n;            /*   and how many */
+    unsigned            start;        /* Connection: *opts before */
+    sl_int_t            rc;           /* Connection: what it returns */
+    unsigned            opts;         /*   and *opts after */
+} value_t;
+
+
+/* sl_http_parse_list_next: each row's elements, joined by '|'. */
+static void
+test_list_next_rows(void **state)
+{
+#define LIST(name, in, n, want)  { name, __LINE__, in, want, n, 0, 0, 0 }
+    static const value_t  rows[] = {
+        LIST("one element", "a", 1, "a"),
+        LIST("empty value", "", 0, ""),
+        LIST("OWS around trimmed", " \t a \t ", 1, "a"),
+        LIST("only empty elements", " , ,\t,", 0, ""),
+        LIST("leading comma", ",a", 1, "a"),
+        LIST("trailing comma", "a,", 1, "a"),
+        LIST("empty element inside", "a,,b", 2, "a|b"),
+        LIST("empty element with OWS", "a , \t , b", 2, "a|b"),
+        LIST("HTAB as OWS", "a\t,\tb", 2, "a|b"),
+        LIST("inner space kept", " , a ,b\t, ,  c d  ,", 3, "a|b|c d"),
+        LIST("quotes are not special", "\"a,b\", c", 3, "\"a|b\"|c"),
+    };
+#undef LIST
+    sl_str_t  rest, e;
+    char      got[64], *p;
+    size_t    i, n;
+
+    (void) state;
+    for (i = 0; i < sl_nelem(rows); i++) {
+        rest.data = (u_char *) rows[i].in;
+        rest.len = strlen(rows[i].in);
+        p = got;
+        for (n = 0; sl_http_parse_list_next(&rest, &e); n++) {
+            assert_true(e.len > 0);   /* never an empty element */
+            assert_true(p + e.len + 1 < got + sizeof(got));
+            if (n) {
+                *p++ = '|';
+            }
+            p = (char *) memcpy(p, e.data, e.len) + e.len;
+        }
+        *p = '\0';
+        assert_int_equal(rest.len, 0);
+        assert_false(sl_http_parse_list_next(&rest, &e));   /* stays done */
+        if (n != rows[i].n || strcmp(got, rows[i].want) != 0) {
+            fail_msg("row \"%s\" (line %d): %zu \"%s\", expected %zu "
+                     "\"%s\"", rows[i].name, rows[i].line, n, got,
+                     rows[i].n, rows[i].want);
+        }
+    }
+}
+
+
+/* sl_http_parse_connection: the options found and the verdict. */
+static void
+test_connection_rows(void **state)
+{
+#define CONN(name, in, start, rc, opts)                                     \
+    { name, __LINE__, in, NULL, 0, start, rc, opts }
+    static const value_t  rows[] = {
+        CONN("close", "close", 0, SL_OK, SL_HTTP_CONN_CLOSE),
+        CONN("any case", "Keep-Alive, UPGRADE", 0, SL_OK,
+             SL_HTTP_CONN_KEEP_ALIVE | SL_HTTP_CONN_UPGRADE),
+        CONN("empty elements ignored", ", close ,,", 0, SL_OK,
+             SL_HTTP_CONN_CLOSE),
+        CONN("empty value", "", 0, SL_OK, 0),
+        CONN("other options left alone", "x-foo, te", 0, SL_OK, 0),
+        CONN("a prefix is not the option", "closed, keep", 0, SL_OK, 0),
+        CONN("ORs into what was there", "upgrade", SL_HTTP_CONN_CLOSE, SL_OK,
+             SL_HTTP_CONN_CLOSE | SL_HTTP_CONN_UPGRADE),
+        CONN("not a token", "clo se", 0, SL_ERROR, 0),
+        CONN("quoted is not a token", "\"close\"", 0, SL_ERROR, 0),
+        CONN("invalid, the rest still read", "a/b, close", 0, SL_ERROR,
+             SL_HTTP_CONN_CLOSE),
+    };
+#undef CONN
+    sl_str_t  v;
+    unsigned  opts;
+    sl_int_t  rc;
+    size_t    i;
+
+    (void) state;
+    for (i = 0; i < sl_nelem(rows); i++) {
+        opts = rows[i].start;
+        v.data = (u_char *) rows[i].in;
+        v.len = strlen(rows[i].in);
+        rc = sl_http_parse_connection(&v, &opts);
+        if (rc != rows[i].rc || opts != rows[i].opts) {
+            fail_msg("row \"%s\" (line %d): rc %ld opts 0x%x, expected "
+                     "rc %ld opts 0x%x", rows[i].name, rows[i].line,
+                     (long) rc, opts, (long) rows[i].rc, rows[i].opts);
+        }
+    }
+}
+
+
 /* The byte classes, checked against the grammar written out longhand. */
 static void
 test_char_classes_match_rfc(void **state)
@@ -1147,6 +1257,8 @@ main(void)
         cmocka_unit_test(test_head_limit_is_exact),
         cmocka_unit_test(test_head_long_value_splits),
         cmocka_unit_test(test_char_classes_match_rfc),
+        cmocka_unit_test(test_list_next_rows),
+        cmocka_unit_test(test_connection_rows),
     };
     struct CMUnitTest  *valid, *invalid;
     int                 failed;

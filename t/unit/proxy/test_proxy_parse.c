@@ -297,28 +297,6 @@ test_upgrade_value(void **state)
 }
 
 
-static void
-test_list_next(void **state)
-{
-    sl_str_t  rest, e;
-    char      in[] = " , a ,b\t, ,  c d  ,";
-
-    (void) state;
-    rest.data = (u_char *) in;
-    rest.len = strlen(in);
-    assert_true(sl_proxy_list_next(&rest, &e));
-    assert_int_equal(e.len, 1);
-    assert_memory_equal(e.data, "a", 1);
-    assert_true(sl_proxy_list_next(&rest, &e));
-    assert_memory_equal(e.data, "b", 1);
-    assert_int_equal(e.len, 1);
-    assert_true(sl_proxy_list_next(&rest, &e));
-    assert_int_equal(e.len, 3);
-    assert_memory_equal(e.data, "c d", 3);
-    assert_false(sl_proxy_list_next(&rest, &e));
-}
-
-
 /*
  * Mutated heads (a poor man's fuzzer, deterministic): whatever the bytes,
  * the parser never reads past its input (guard page) and the result does
@@ -384,7 +362,7 @@ test_mutations_are_split_invariant(void **state)
 int
 main(void)
 {
-    struct CMUnitTest  tests[sl_nelem(resp_rows) + 5];
+    struct CMUnitTest  tests[sl_nelem(resp_rows) + 4];
     size_t             i;
 
     for (i = 0; i < sl_nelem(resp_rows); i++) {
@@ -398,7 +376,6 @@ main(void)
         test_fields_point_into_input);
     tests[i++] = (struct CMUnitTest) cmocka_unit_test(test_too_many_fields);
     tests[i++] = (struct CMUnitTest) cmocka_unit_test(test_upgrade_value);
-    tests[i++] = (struct CMUnitTest) cmocka_unit_test(test_list_next);
     tests[i++] = (struct CMUnitTest) cmocka_unit_test(
         test_mutations_are_split_invariant);
     return _cmocka_run_group_tests("proxy_parse", tests, i, NULL, NULL);
