@@ -44,6 +44,16 @@ static sl_int_t sl_proxy_target_escape(sl_pool_t *pool, const u_char *rest,
 
 #define sl_proxy_line(p, lit)  sl_cpymem(p, lit, sizeof(lit) - 1)
 
+/*
+ * The bytes a re-escaped path keeps as they are (sl_str_escape): VCHAR
+ * but "#" (0x23), "%" (0x25) and "?" (0x3f), which would end the path or
+ * start an escape. Everything else the backend sees as the client sent
+ * it: escaping a sub-delim could change what a path means to it.
+ */
+static const uint8_t  sl_proxy_path_plain[256] = {
+    ['!' ... '"'] = 1, ['$'] = 1, ['&' ... '>'] = 1, ['@' ... '~'] = 1
+};
+
 
 /* Safe to send twice: a retry may repeat it (RFC 9110 9.2.2). */
 int
@@ -472,32 +482,17 @@ sl_proxy_head_target(sl_pool_t *pool, const sl_http_head_t *h,
 }
 
 
-/* Percent-encodes what a path may not hold raw. */
+/* Percent-encodes what a path may not hold raw, into pool memory. */
 static sl_int_t
 sl_proxy_target_escape(sl_pool_t *pool, const u_char *rest, size_t len,
     sl_str_t *out)
 {
-    static const char  hex[] = "0123456789ABCDEF";
-    u_char            *p;
-    size_t             i;
-
-    p = sl_pnalloc(pool, len * 3 + 1);
-    if (p == NULL) {
+    out->data = sl_pnalloc(pool, len * 3 + 1);
+    if (out->data == NULL) {
         return SL_ERROR;
     }
-    out->data = p;
-    for (i = 0; i < len; i++) {
-        if (rest[i] <= 0x20 || rest[i] >= 0x7f || rest[i] == '%'
-            || rest[i] == '?' || rest[i] == '#')
-        {
-            *p++ = '%';
-            *p++ = (u_char) hex[rest[i] >> 4];
-            *p++ = (u_char) hex[rest[i] & 0xf];
-        } else {
-            *p++ = rest[i];
-        }
-    }
-    out->len = (size_t) (p - out->data);
+    out->len = (size_t) (sl_str_escape(out->data, rest, len,
+                                       sl_proxy_path_plain) - out->data);
     return SL_OK;
 }
 

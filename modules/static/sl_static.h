@@ -350,15 +350,13 @@ const sl_str_t *sl_static_header_find(const sl_http_header_t *headers,
  */
 int sl_static_path_hidden(const u_char *uri, size_t len);
 
-/* Bytes sl_static_path_escape writes for src[0..len). */
-size_t sl_static_path_escape_len(const u_char *src, size_t len);
-
 /*
- * Percent-encodes every byte of src[0..len) but ALPHA, DIGIT, "-", ".",
- * "_", "~" and "/", at dst; returns the end. The result is safe in a
- * Location field and in a quoted HTML attribute. Pure.
+ * The bytes of a path that sl_str_escape leaves as they are in the links
+ * and redirects we write: ALPHA, DIGIT, "-", ".", "_", "~" and "/". Every
+ * other byte is percent-encoded, so the result is safe in a Location
+ * field and in a quoted HTML attribute.
  */
-u_char *sl_static_path_escape(u_char *dst, const u_char *src, size_t len);
+extern const uint8_t  sl_static_path_plain[256];
 
 
 /* Directory listings (sl_static_autoindex.c) ------------------------- */

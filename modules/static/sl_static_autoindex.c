@@ -301,7 +301,8 @@ sl_static_autoindex_render(sl_pool_t *pool, const sl_str_t *uri,
         e = &l->entries[i];
         len = strlen(e->name);
         p = sl_cpymem(p, "<tr><td><a href=\"", 17);
-        p = sl_static_path_escape(p, (const u_char *) e->name, len);
+        p = sl_str_escape(p, (const u_char *) e->name, len,
+                          sl_static_path_plain);
         p = sl_cpymem(p, e->is_dir ? "/\">" : "\">", e->is_dir ? 3 : 2);
         p = sl_static_html_escape(p, (const u_char *) e->name, len);
         p = sl_cpymem(p, e->is_dir ? "/</a></td><td>" : "</a></td><td>",

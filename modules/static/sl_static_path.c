@@ -1,7 +1,8 @@
 /*
  * sl_static_path.c: what the static module decides from a path alone
- * (modules layer, static module; pure): the dotfiles policy and the
- * percent-encoding used for redirects and listing links.
+ * (modules layer, static module; pure): the dotfiles policy and which
+ * bytes stay plain in the percent-encoding (sl_str_escape) of redirects
+ * and listing links.
  *
  * Dotfiles: with `dotfiles = "deny"` (the default) a path with any
  * segment that starts with '.' (".git", ".env", ".htpasswd") is answered
@@ -11,8 +12,8 @@
  */
 #include "sl_static.h"
 
-/* 1: the byte is written as it is; 0: as %XX. */
-static const uint8_t  sl_static_path_plain[256] = {
+/* 1: the byte is written as it is; 0: as %XX. See sl_static.h. */
+const uint8_t  sl_static_path_plain[256] = {
     ['-'] = 1, ['.'] = 1, ['_'] = 1, ['~'] = 1, ['/'] = 1,
     ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
     ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
@@ -51,36 +52,4 @@ sl_static_path_hidden(const u_char *uri, size_t len)
         first = 0;
     }
     return 0;
-}
-
-
-size_t
-sl_static_path_escape_len(const u_char *src, size_t len)
-{
-    size_t  i, n;
-
-    n = len;
-    for (i = 0; i < len; i++) {
-        n += sl_static_path_plain[src[i]] ? 0 : 2;
-    }
-    return n;
-}
-
-
-u_char *
-sl_static_path_escape(u_char *dst, const u_char *src, size_t len)
-{
-    static const char  hex[] = "0123456789ABCDEF";
-    size_t             i;
-
-    for (i = 0; i < len; i++) {
-        if (sl_static_path_plain[src[i]]) {
-            *dst++ = src[i];
-            continue;
-        }
-        *dst++ = '%';
-        *dst++ = (u_char) hex[src[i] >> 4];
-        *dst++ = (u_char) hex[src[i] & 0x0f];
-    }
-    return dst;
 }

@@ -87,13 +87,14 @@ sl_static_send_redirect(sl_static_ctx_t *ctx)
 
     r = ctx->r;
     q = &r->head.query;
-    len = sl_static_path_escape_len(r->uri.data, r->uri.len) + 2 + q->len;
+    len = sl_str_escape_len(r->uri.data, r->uri.len, sl_static_path_plain)
+          + 2 + q->len;
     p = sl_pnalloc(r->pool, len);
     if (p == NULL) {
         return 500;
     }
     r->location.data = p;
-    p = sl_static_path_escape(p, r->uri.data, r->uri.len);
+    p = sl_str_escape(p, r->uri.data, r->uri.len, sl_static_path_plain);
     *p++ = '/';
     if (q->len) {
         *p++ = '?';

@@ -154,3 +154,36 @@ sl_utoa(u_char *p, uint64_t v)
     n = (size_t) (tmp + sizeof(tmp) - t);
     return sl_cpymem(p, t, n);
 }
+
+
+size_t
+sl_str_escape_len(const u_char *src, size_t len, const uint8_t *plain)
+{
+    size_t  i, n;
+
+    n = len;
+    for (i = 0; i < len; i++) {
+        n += plain[src[i]] ? 0 : 2;
+    }
+    return n;
+}
+
+
+u_char *
+sl_str_escape(u_char *dst, const u_char *src, size_t len,
+    const uint8_t *plain)
+{
+    static const char  hex[] = "0123456789ABCDEF";
+    size_t             i;
+
+    for (i = 0; i < len; i++) {
+        if (plain[src[i]]) {
+            *dst++ = src[i];
+            continue;
+        }
+        *dst++ = '%';
+        *dst++ = (u_char) hex[src[i] >> 4];
+        *dst++ = (u_char) hex[src[i] & 0x0f];
+    }
+    return dst;
+}

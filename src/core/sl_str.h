@@ -53,4 +53,17 @@ u_char *sl_vslprintf(u_char *buf, u_char *end, const char *fmt, va_list ap)
 /* Writes the decimal form of v at p and returns the end; p needs 20 bytes. */
 u_char *sl_utoa(u_char *p, uint64_t v);
 
+/*
+ * Percent-encoding (RFC 3986 2.1) by a table of 256 entries: a byte c of
+ * src[0..len) is copied as it is when plain[c] is nonzero, else written
+ * as "%XX" in upper-case hex. The caller's table says what its context
+ * lets through: a link in a page wants more escaped than a path sent on
+ * to a backend. sl_str_escape writes at dst and returns the end;
+ * sl_str_escape_len is how many bytes that is (at most 3 * len).
+ */
+size_t sl_str_escape_len(const u_char *src, size_t len,
+    const uint8_t *plain);
+u_char *sl_str_escape(u_char *dst, const u_char *src, size_t len,
+    const uint8_t *plain);
+
 #endif /* SL_STR_H */

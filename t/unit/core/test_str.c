@@ -283,6 +283,57 @@ test_str_atoi64_parses_digits_and_rejects_the_rest(void **state)
 }
 
 
+/* A table for the tests: letters, '/' and byte 0xff stay plain. */
+static const uint8_t  test_str_plain[256] = {
+    ['a' ... 'z'] = 1, ['A' ... 'Z'] = 1, ['/'] = 1, [0xff] = 1
+};
+
+/* Every byte alone: as it is when the table says so, else "%XX". */
+static void
+test_str_escape_each_byte_by_the_table(void **state)
+{
+    u_char    in, buf[8], want[8], *end;
+    unsigned  c;
+    size_t    n;
+
+    (void) state;
+    for (c = 0; c < 256; c++) {
+        in = (u_char) c;
+        want[0] = in;
+        n = test_str_plain[c] ? 1
+            : (size_t) snprintf((char *) want, sizeof(want), "%%%02X", c);
+        memset(buf, 'Z', sizeof(buf));
+        end = sl_str_escape(buf, &in, 1, test_str_plain);
+        if ((size_t) (end - buf) != n || memcmp(buf, want, n) != 0
+            || sl_str_escape_len(&in, 1, test_str_plain) != n)
+        {
+            fail_msg("byte 0x%02x: \"%.*s\", expected \"%.*s\"", c,
+                     (int) (end - buf), buf, (int) n, want);
+        }
+        assert_int_equal(buf[n], 'Z');   /* nothing past the end */
+    }
+}
+
+
+/* A run of bytes: each in turn, NUL included; nothing for nothing. */
+static void
+test_str_escape_runs_in_order(void **state)
+{
+    static const u_char  in[] = "a b/%\0\xff\xfe";
+    static const char    want[] = "a%20b/%25%00\xff%FE";
+    u_char               buf[32], *end;
+
+    (void) state;
+    end = sl_str_escape(buf, in, sizeof(in) - 1, test_str_plain);
+    assert_int_equal(end - buf, sizeof(want) - 1);
+    assert_memory_equal(buf, want, sizeof(want) - 1);
+    assert_int_equal(sl_str_escape_len(in, sizeof(in) - 1, test_str_plain),
+                     sizeof(want) - 1);
+    assert_ptr_equal(sl_str_escape(buf, in, 0, test_str_plain), buf);
+    assert_int_equal(sl_str_escape_len(in, 0, test_str_plain), 0);
+}
+
+
 static void
 test_str_slprintf_returns_pointer_past_output(void **state)
 {
@@ -464,6 +515,8 @@ main(void)
             test_str_slprintf_writes_nothing_after_returned_pointer),
         cmocka_unit_test(test_str_slprintf_truncated_output_is_prefix_of_full),
         cmocka_unit_test(test_str_utoa_writes_decimal_and_returns_end),
+        cmocka_unit_test(test_str_escape_each_byte_by_the_table),
+        cmocka_unit_test(test_str_escape_runs_in_order),
         /* Last: in a sanitizer build a failure here aborts the program. */
         cmocka_unit_test(test_str_eq_accepts_unset_string),
     };

@@ -339,6 +339,10 @@ test_targets(void **state)
     sl_test_target("/api/x/../../api/admin", "/api/", 1, "/admin");
     sl_test_target("/%61pi/x%3fy", "/api/", 1, "/x%3Fy");
     sl_test_target("/api//x", "/api/", 1, "/x");
+    /* Re-escaped: only what would end the path or begin an escape, and
+     * bytes outside VCHAR; sub-delims and the rest go as they are. */
+    sl_test_target("/%61pi/%20!%22%23$%25&%3E%3F@~%C3%A9+;=:'",
+                   "/api/", 1, "/%20!\"%23$%25&>%3F@~%C3%A9+;=:'");
     /* Without strip_prefix the raw target goes as it came. */
     sl_test_target("/a/./b/../c%2F?x", "/", 0, "/a/./b/../c%2F?x");
 }
