@@ -29,8 +29,6 @@ static int sl_proxy_head_skip(const sl_str_t *name,
     const sl_proxy_tokens_t *t);
 static int sl_proxy_resp_skip(const sl_str_t *name,
     const sl_proxy_tokens_t *t, int tunnel);
-static size_t sl_proxy_addr_text(sl_http_request_t *r, u_char *buf,
-    size_t size);
 static sl_str_t sl_proxy_client_host(sl_http_request_t *r);
 static u_char *sl_proxy_head_xff(sl_http_request_t *r, u_char *p,
     const sl_str_t *addr);
@@ -181,20 +179,6 @@ sl_proxy_head_skip(const sl_str_t *name, const sl_proxy_tokens_t *t)
         break;
     }
     return sl_proxy_hop_by_hop(name, t);
-}
-
-
-static size_t
-sl_proxy_addr_text(sl_http_request_t *r, u_char *buf, size_t size)
-{
-    size_t  n;
-
-    n = size >= SL_ADDR_HOST_LEN ? sl_addr_host_text(&r->c->addr.sa, buf) : 0;
-    if (n == 0) {
-        buf[0] = '-';
-        return 1;
-    }
-    return n;
 }
 
 
@@ -371,7 +355,7 @@ sl_proxy_head_build(sl_http_request_t *r, const sl_proxy_loc_conf_t *lcf,
     sl_proxy_tokens_t   t;
     sl_http_head_t     *h;
     sl_str_t            target, host, client, addr;
-    u_char              atext[INET6_ADDRSTRLEN], *p, *buf;
+    u_char              atext[SL_ADDR_HOST_LEN], *p, *buf;
     size_t              i, size;
 
     h = &r->head;
@@ -382,7 +366,7 @@ sl_proxy_head_build(sl_http_request_t *r, const sl_proxy_loc_conf_t *lcf,
     host = lcf->host.len ? lcf->host
                          : client.len ? client : lcf->upstream->name;
     addr.data = atext;
-    addr.len = sl_proxy_addr_text(r, atext, sizeof(atext));
+    addr.len = sl_addr_peer_text(&r->c->addr.sa, r->c->socklen, atext);
     sl_proxy_tokens_collect(h->headers, h->nheaders, &t);
 
     size = h->method_name.len + target.len + 64 + host.len + client.len

@@ -599,9 +599,8 @@ sl_proxy_log_handler(sl_log_t *log, u_char *buf, size_t len)
     sl_proxy_ctx_t     *ctx;
     sl_http_request_t  *r;
     sl_log_t            orig;
-    char                addr[INET6_ADDRSTRLEN];
-    u_char             *p, *end;
-    int                 fam;
+    u_char              addr[SL_ADDR_HOST_LEN], *p, *end;
+    size_t              n;
 
     ctx = log->data;
     r = ctx->r;
@@ -616,15 +615,8 @@ sl_proxy_log_handler(sl_log_t *log, u_char *buf, size_t len)
         orig.data = ctx->log_data;
         p = ctx->log_handler(&orig, p, (size_t) (end - p));
     }
-    fam = r->c->addr.sa.sa_family;
-    if ((fam == AF_INET || fam == AF_INET6)
-        && inet_ntop(fam, fam == AF_INET6
-                          ? (const void *) &r->c->addr.sin6.sin6_addr
-                          : (const void *) &r->c->addr.sin.sin_addr,
-                     addr, sizeof(addr)))
-    {
-        p = sl_slprintf(p, end, ", client: %s", addr);
-    }
+    n = sl_addr_peer_text(&r->c->addr.sa, r->c->socklen, addr);
+    p = sl_slprintf(p, end, ", client: %.*s", (int) n, addr);
     if (ctx->peer) {
         p = sl_slprintf(p, end, ", upstream: \"%s\"",
                         (const char *) ctx->peer->conf->address.data);

@@ -160,6 +160,26 @@ sl_addr_host_text(const struct sockaddr *addr, u_char *buf)
 
 
 size_t
+sl_addr_peer_text(const struct sockaddr *addr, socklen_t len, u_char *buf)
+{
+    size_t  n;
+
+    n = 0;
+    if (len != 0 && addr->sa_family == AF_UNIX) {
+        return (size_t) (sl_cpymem(buf, "unix:", 5) - buf);
+    }
+    if (len != 0) {
+        n = sl_addr_host_text(addr, buf);
+    }
+    if (n == 0) {
+        buf[0] = '-';
+        n = 1;
+    }
+    return n;
+}
+
+
+size_t
 sl_listen_addr_text(const sl_sockaddr_t *addr, char *buf, size_t size)
 {
     u_char     host[SL_ADDR_HOST_LEN];

@@ -63,6 +63,16 @@ sl_int_t sl_listen_parse_addr(const char *text, sl_sockaddr_t *addr,
 #define SL_ADDR_HOST_LEN  INET6_ADDRSTRLEN
 size_t sl_addr_host_text(const struct sockaddr *addr, u_char *buf);
 
+/*
+ * Writes the text that names a peer (a client) in logs and headers: the
+ * host part of addr as above, "unix:" for a local socket, "-" when it is
+ * unknown (len 0, another family). buf holds at least SL_ADDR_HOST_LEN
+ * bytes and is not terminated. Returns the length, never 0: the one
+ * spelling of $remote_addr, X-Forwarded-For and "client: ..." alike.
+ */
+size_t sl_addr_peer_text(const struct sockaddr *addr, socklen_t len,
+    u_char *buf);
+
 /* Writes the normalised text of addr into buf; returns its length. */
 size_t sl_listen_addr_text(const sl_sockaddr_t *addr, char *buf,
     size_t size);

@@ -755,28 +755,9 @@ static void
 sl_http_al_put_addr(sl_http_al_out_t *o, sl_conn_t *c)
 {
     u_char  text[SL_ADDR_HOST_LEN];
-    size_t  n;
 
-    if (c->socklen == 0) {
-        sl_http_al_put(o, "-", 1);
-        return;
-    }
-    switch (c->addr.sa.sa_family) {
-    case AF_INET:
-    case AF_INET6:
-        n = sl_addr_host_text(&c->addr.sa, text);
-        if (n) {
-            sl_http_al_put(o, text, n);
-            return;
-        }
-        break;
-    case AF_UNIX:
-        sl_http_al_put(o, "unix:", 5);
-        return;
-    default:
-        break;
-    }
-    sl_http_al_put(o, "-", 1);
+    sl_http_al_put(o, text, sl_addr_peer_text(&c->addr.sa, c->socklen,
+                                              text));
 }
 
 

@@ -541,19 +541,13 @@ static u_char *
 sl_http_conn_log_client(sl_log_t *log, u_char *buf, size_t len)
 {
     sl_conn_t  *c;
-    char        text[SL_LISTEN_ADDR_LEN];
+    u_char      text[SL_ADDR_HOST_LEN];
     size_t      n;
 
     c = log->data;
-    n = c->socklen ? sl_listen_addr_text((const sl_sockaddr_t *) &c->addr,
-                                         text, sizeof(text))
-                   : 0;
     /* Without the port: the address is what a reader greps for. */
-    while (n && text[n - 1] != ':') {
-        n--;
-    }
-    return sl_slprintf(buf, buf + len, ", client: %.*s",
-                       (int) (n ? n - 1 : 1), n ? text : "-");
+    n = sl_addr_peer_text(&c->addr.sa, c->socklen, text);
+    return sl_slprintf(buf, buf + len, ", client: %.*s", (int) n, text);
 }
 
 

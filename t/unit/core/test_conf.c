@@ -343,6 +343,49 @@ test_addr_host_text_matches_inet_ntop(void **state)
 }
 
 
+/* The one spelling of a peer: its host, "unix:", or "-" when unknown. */
+static void
+test_addr_peer_text_names_every_peer(void **state)
+{
+    static const struct {
+        int          family;
+        const char  *host;        /* for inet_pton, or NULL */
+        socklen_t    len;         /* 0: the address is unknown */
+        const char  *want;
+    } rows[] = {
+        { AF_INET, "192.0.2.5", sizeof(struct sockaddr_in), "192.0.2.5" },
+        { AF_INET6, "2001:db8::1", sizeof(struct sockaddr_in6),
+          "2001:db8::1" },
+        { AF_INET6, "::ffff:192.0.2.5", sizeof(struct sockaddr_in6),
+          "::ffff:192.0.2.5" },
+        { AF_UNIX, NULL, sizeof(sa_family_t), "unix:" },
+        { AF_INET, "192.0.2.5", 0, "-" },
+        { AF_UNIX, NULL, 0, "-" },
+        { AF_UNSPEC, NULL, sizeof(sl_sockaddr_t), "-" },
+    };
+    sl_sockaddr_t  a;
+    u_char         got[SL_ADDR_HOST_LEN];
+    size_t         i, n;
+
+    (void) state;
+    for (i = 0; i < sl_nelem(rows); i++) {
+        memset(&a, 0, sizeof(a));
+        a.sa.sa_family = (sa_family_t) rows[i].family;
+        if (rows[i].host) {
+            assert_int_equal(inet_pton(rows[i].family, rows[i].host,
+                                       rows[i].family == AF_INET
+                                       ? (void *) &a.sin.sin_addr
+                                       : (void *) &a.sin6.sin6_addr), 1);
+        }
+        n = sl_addr_peer_text(&a.sa, rows[i].len, got);
+        if (n != strlen(rows[i].want) || memcmp(got, rows[i].want, n) != 0) {
+            fail_msg("row %zu: \"%.*s\", expected \"%s\"", i, (int) n,
+                     got, rows[i].want);
+        }
+    }
+}
+
+
 static int
 sl_test_setup(void **state)
 {
@@ -368,6 +411,7 @@ main(void)
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_conf_every_error_names_file_and_line),
         cmocka_unit_test(test_conf_valid_file_fills_cycle_and_resolves_paths),
+        cmocka_unit_test(test_addr_peer_text_names_every_peer),
         cmocka_unit_test(test_conf_auto_workers_is_cpu_count),
         cmocka_unit_test(test_conf_dump_fills_defaults),
         cmocka_unit_test(test_conf_size_parser),

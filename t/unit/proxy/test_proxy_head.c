@@ -46,6 +46,7 @@ sl_test_request(const char *text)
     t->r->last_modified = -1;
     t->r->keepalive = 1;
     t->c.addr.sin.sin_family = AF_INET;
+    t->c.socklen = sizeof(struct sockaddr_in);
     t->c.addr.sin.sin_addr.s_addr = htonl(0xC0000205);   /* 192.0.2.5 */
     len = strlen(text);
     buf = sl_pnalloc(t->pool, len);
