@@ -236,11 +236,6 @@ struct sl_proxy_ctx_s {
     sl_proxy_upstream_t      *up;
     sl_proxy_peer_t          *peer;         /* of the current try */
     sl_proxy_conn_t          *pc;           /* NULL between tries */
-    sl_log_t                  log;          /* the client's, with our
-                                               context */
-    sl_log_handler_pt         log_handler;  /* the client log's own */
-    void                     *log_data;
-    const char               *action;
 
     /* The request, sent upstream. */
     sl_str_t                  head;         /* built once for all tries */

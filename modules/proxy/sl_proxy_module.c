@@ -31,7 +31,8 @@ static void sl_proxy_try_conn(sl_proxy_ctx_t *ctx, int use_pool);
 static sl_int_t sl_proxy_addrs_add(sl_proxy_ctx_t *ctx,
     const sl_str_t *addr);
 static int sl_proxy_may_retry(const sl_proxy_ctx_t *ctx);
-static u_char *sl_proxy_log_handler(sl_log_t *log, u_char *buf, size_t len);
+static u_char *sl_proxy_log_handler(sl_http_request_t *r, u_char *buf,
+    size_t len);
 static void sl_proxy_client_gone(sl_http_request_t *r);
 
 sl_http_module_t  sl_proxy_module = {
@@ -164,12 +165,7 @@ sl_proxy_ctx_create(sl_http_request_t *r, sl_proxy_ctx_t **out)
     ctx->r = r;
     ctx->lcf = lcf;
     ctx->up = &pw->ups[lcf->upstream->index];
-    ctx->log = *r->c->log;
-    ctx->log_handler = ctx->log.handler;
-    ctx->log_data = ctx->log.data;
-    ctx->log.action = NULL;   /* ours is printed by the handler */
-    ctx->log.handler = sl_proxy_log_handler;
-    ctx->log.data = ctx;
+    r->log_handler = sl_proxy_log_handler;
     upg.len = 0;
     upg.data = NULL;
     ctx->upgrade = !sl_http_has_body(r) && sl_proxy_upgrade_pick(h, &upg);
@@ -302,8 +298,8 @@ sl_proxy_try(sl_proxy_ctx_t *ctx)
         /* After a failed try, running out of peers is that failure's
          * end, already logged. */
         if (ctx->tries == 0) {
-            sl_log_error(SL_LOG_ERR, &ctx->log, 0, "no live upstreams in "
-                         "\"%s\"", ctx->up->conf->name.data);
+            sl_http_request_error(SL_LOG_ERR, ctx->r, 0, "no live upstreams "
+                                  "in \"%s\"", ctx->up->conf->name.data);
         }
         sl_proxy_finish(ctx, ctx->last_fail == SL_PROXY_FAIL_TIMEOUT ? 504
                                                                      : 502);
@@ -335,7 +331,7 @@ sl_proxy_try_conn(sl_proxy_ctx_t *ctx, int use_pool)
         pc = sl_proxy_conn_open(pw, ctx->peer, pw->log, &err);
         if (pc == NULL) {
             ctx->peer->active--;
-            ctx->action = "connecting to upstream";
+            ctx->r->action = "connecting to upstream";
             sl_proxy_fail(ctx, SL_PROXY_FAIL_ERROR, err, "connect() failed");
             return;
         }
@@ -351,7 +347,7 @@ sl_proxy_try_conn(sl_proxy_ctx_t *ctx, int use_pool)
     if (pc->connecting) {
         /* The body starts coming in (and 100 Continue goes out) while
          * the connection is made: sl_proxy_send only fills for now. */
-        ctx->action = "connecting to upstream";
+        ctx->r->action = "connecting to upstream";
         (void) sl_timer_add(pw->loop, &pc->c.write, ctx->lcf->connect_timeout);
     }
     sl_proxy_send(ctx);
@@ -452,7 +448,7 @@ sl_proxy_fail(sl_proxy_ctx_t *ctx, sl_proxy_fail_e how, sl_err_t err,
     stale = ctx->pc && ctx->pc->reused && !ctx->head_done
             && how == SL_PROXY_FAIL_ERROR && ctx->parse.pos == 0;
     if (!stale) {
-        sl_log_error(SL_LOG_ERR, &ctx->log, err, "%s", what);
+        sl_http_request_error(SL_LOG_ERR, ctx->r, err, "%s", what);
     }
     sl_proxy_release(ctx, 0);
     ctx->last_fail = how;
@@ -475,8 +471,8 @@ sl_proxy_fail(sl_proxy_ctx_t *ctx, sl_proxy_fail_e how, sl_err_t err,
     if (!stale) {
         sl_proxy_peer_failed(peer, sl_current_msec);
     } else {
-        sl_log_error(SL_LOG_ERR, &ctx->log, err, "%s on a kept connection",
-                     what);
+        sl_http_request_error(SL_LOG_ERR, ctx->r, err,
+                              "%s on a kept connection", what);
     }
     if (how != SL_PROXY_FAIL_INVALID
         && ctx->tries < (sl_uint_t) ctx->lcf->next_upstream_tries
@@ -558,7 +554,7 @@ sl_proxy_client_gone(sl_http_request_t *r)
     sl_proxy_ctx_t  *ctx;
 
     ctx = r->ctx;
-    ctx->action = NULL;
+    r->action = NULL;
     sl_proxy_finish(ctx, SL_ERROR);
 }
 
@@ -589,39 +585,16 @@ sl_proxy_addrs_add(sl_proxy_ctx_t *ctx, const sl_str_t *addr)
 }
 
 
-/*
- * " while <action>", the client log's own context, then ", client: ...,
- * upstream: ..., request: ..." after a line about this request.
- */
+/* ", upstream: \"...\"" after a line about a request we proxy. */
 static u_char *
-sl_proxy_log_handler(sl_log_t *log, u_char *buf, size_t len)
+sl_proxy_log_handler(sl_http_request_t *r, u_char *buf, size_t len)
 {
-    sl_proxy_ctx_t     *ctx;
-    sl_http_request_t  *r;
-    sl_log_t            orig;
-    u_char              addr[SL_ADDR_HOST_LEN], *p, *end;
-    size_t              n;
+    sl_proxy_ctx_t  *ctx;
 
-    ctx = log->data;
-    r = ctx->r;
-    p = buf;
-    end = buf + len;
-    if (ctx->action) {
-        p = sl_slprintf(p, end, " while %s", ctx->action);
+    ctx = r->ctx;
+    if (ctx == NULL || ctx->peer == NULL) {
+        return buf;
     }
-    if (ctx->log_handler) {
-        orig = *log;
-        orig.handler = ctx->log_handler;
-        orig.data = ctx->log_data;
-        p = ctx->log_handler(&orig, p, (size_t) (end - p));
-    }
-    n = sl_addr_peer_text(&r->c->addr.sa, r->c->socklen, addr);
-    p = sl_slprintf(p, end, ", client: %.*s", (int) n, addr);
-    if (ctx->peer) {
-        p = sl_slprintf(p, end, ", upstream: \"%s\"",
-                        (const char *) ctx->peer->conf->address.data);
-    }
-    return sl_slprintf(p, end, ", request: \"%.*s\"",
-                       (int) r->head.request_line.len,
-                       r->head.request_line.data);
+    return sl_slprintf(buf, buf + len, ", upstream: \"%s\"",
+                       (const char *) ctx->peer->conf->address.data);
 }

@@ -118,7 +118,7 @@ sl_proxy_read_head(sl_proxy_ctx_t *ctx)
     sl_int_t          rc;
 
     b = ctx->buf;
-    ctx->action = "reading the response head from upstream";
+    ctx->r->action = "reading the response head from upstream";
     for (;;) {
         if (b->last == b->end) {
             sl_proxy_fail(ctx, SL_PROXY_FAIL_INVALID, 0, "upstream sent a "
@@ -242,13 +242,13 @@ sl_proxy_head_send(sl_proxy_ctx_t *ctx)
     rc = sl_proxy_head_response(r, &ctx->resp, 0);
     ctx->resp.headers = NULL;   /* the stack array's life ends */
     if (rc != SL_OK || sl_http_send_header(r) != SL_OK) {
-        sl_log_error(SL_LOG_CRIT, &ctx->log, 0, "out of memory for the "
-                     "response head");
+        sl_http_request_error(SL_LOG_CRIT, r, 0, "out of memory for the "
+                              "response head");
         sl_proxy_finish(ctx, 500);
         return;
     }
     ctx->head_done = 1;
-    ctx->action = "reading the response body from upstream";
+    ctx->r->action = "reading the response body from upstream";
     sl_proxy_relay(ctx);
 }
 

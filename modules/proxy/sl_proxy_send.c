@@ -128,8 +128,9 @@ sl_proxy_send_stop(sl_proxy_ctx_t *ctx, sl_err_t err)
 {
     ctx->send_dead = 1;
     sl_timer_del(ctx->up->worker->loop, &ctx->pc->c.write);
-    sl_log_error(SL_LOG_INFO, &ctx->log, err, "upstream stopped taking the "
-                 "request body after it began to answer");
+    sl_http_request_error(SL_LOG_INFO, ctx->r, err, "upstream stopped "
+                          "taking the request body after it began to "
+                          "answer");
 }
 
 
@@ -145,7 +146,7 @@ sl_proxy_send_done(sl_proxy_ctx_t *ctx)
     ctx->request_sent = 1;
     sl_timer_del(loop, &pc->c.write);
     if (!ctx->head_done) {
-        ctx->action = "reading the response from upstream";
+        ctx->r->action = "reading the response from upstream";
         (void) sl_timer_add(loop, &pc->c.read, ctx->lcf->read_timeout);
     }
     sl_proxy_watch_client(ctx);
@@ -211,7 +212,7 @@ sl_proxy_send_frame(sl_proxy_ctx_t *ctx, size_t room)
         return SL_AGAIN;
     }
     if (n == SL_ERROR) {
-        ctx->action = "reading the request body";
+        ctx->r->action = "reading the request body";
         sl_proxy_finish(ctx, ctx->head_done || r->body_status == 0
                              ? SL_ERROR : r->body_status);
         return SL_ERROR;
@@ -265,7 +266,7 @@ sl_proxy_send_write(sl_proxy_ctx_t *ctx)
         iov[cnt++].iov_len = (size_t) (ctx->body->last - ctx->body_sent);
     }
     total = sl_proxy_send_pending(ctx);
-    ctx->action = "sending the request to upstream";
+    ctx->r->action = "sending the request to upstream";
     /* Batched, the backend is woken once per burst of requests. */
     n = sl_loop_send(ctx->up->worker->loop, &pc->c, iov, cnt);
     if (n == SL_AGAIN) {

@@ -48,13 +48,14 @@ sl_proxy_tunnel_start(sl_proxy_ctx_t *ctx)
     ctx->up_buf = sl_buf_create_temp(r->pool,
                                      sl_max(ctx->lcf->buffer_size, early.len));
     if (ctx->up_buf == NULL) {
-        sl_log_error(SL_LOG_CRIT, &ctx->log, 0, "out of memory for a tunnel");
+        sl_http_request_error(SL_LOG_CRIT, r, 0, "out of memory for a "
+                              "tunnel");
         sl_proxy_finish(ctx, SL_ERROR);
         return;
     }
     ctx->up_buf->last = sl_cpymem(ctx->up_buf->last, early.data, early.len);
     ctx->down_buf = ctx->buf;
-    ctx->action = "tunnelling";
+    r->action = "tunnelling";
     c->read.handler = sl_proxy_tunnel_client_handler;
     c->write.handler = sl_proxy_tunnel_client_handler;
     ctx->pc->c.read.handler = sl_proxy_tunnel_upstream_handler;
@@ -197,7 +198,7 @@ static void
 sl_proxy_tunnel_end(sl_proxy_ctx_t *ctx, const char *why, sl_err_t err)
 {
     if (why) {
-        sl_log_error(SL_LOG_INFO, &ctx->log, err, "%s", why);
+        sl_http_request_error(SL_LOG_INFO, ctx->r, err, "%s", why);
     }
     sl_proxy_finish(ctx, SL_ERROR);
 }

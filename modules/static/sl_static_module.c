@@ -307,8 +307,9 @@ sl_static_finish(sl_static_ctx_t *ctx)
 
     sl_static_adopt(ctx);
     if (ctx->oom) {
-        sl_log_error(SL_LOG_CRIT, ctx->r->c->log, 0, "static: out of memory "
-                     "looking up \"%s\"", (const char *) ctx->path);
+        sl_http_request_error(SL_LOG_CRIT, ctx->r, 0, "static: out of "
+                              "memory looking up \"%s\"",
+                              (const char *) ctx->path);
         rc = 500;
     } else {
         rc = sl_static_send(ctx);

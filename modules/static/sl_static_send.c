@@ -66,11 +66,12 @@ sl_static_send_status(sl_static_ctx_t *ctx, int status)
                 || ctx->err == ENOMEM ? SL_LOG_CRIT : SL_LOG_ERR;
     }
     if (ctx->err || status >= 500) {
-        sl_log_error(level, ctx->r->c->log, ctx->err, "static: \"%s\" "
-                     "under the root gives %d",
-                     (const char *) (ctx->err_file ? ctx->err_file->key
-                                                    : ctx->path),
-                     status);
+        sl_http_request_error(level, ctx->r, ctx->err, "static: \"%s\" "
+                              "under the root gives %d",
+                              (const char *) (ctx->err_file
+                                              ? ctx->err_file->key
+                                              : ctx->path),
+                              status);
     }
     return status;
 }

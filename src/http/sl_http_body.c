@@ -417,7 +417,6 @@ sl_http_body_fail(sl_http_request_t *r, int status, sl_err_t err,
     const char *msg)
 {
     sl_conn_t  *c;
-    sl_log_t    log;
 
     c = r->c;
     r->body_status = status;
@@ -425,10 +424,9 @@ sl_http_body_fail(sl_http_request_t *r, int status, sl_err_t err,
     if (c->read.handler == sl_http_body_read_handler) {
         c->read.handler = NULL;
     }
-    sl_http_conn_log_init(&log, c);
-    log.action = "reading the request body";
-    sl_log_error(status == 500 ? SL_LOG_ERR : SL_LOG_INFO, &log, err,
-                 "%s (%d)", msg, status);
+    r->action = "reading the request body";
+    sl_http_request_error(status == 500 ? SL_LOG_ERR : SL_LOG_INFO, r, err,
+                          "%s (%d)", msg, status);
     return SL_ERROR;
 }
 

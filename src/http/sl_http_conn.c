@@ -29,6 +29,11 @@ static void sl_http_pool_put(sl_pool_t *pool);
 static void sl_http_conn_set_idle(sl_conn_t *c);
 static void sl_http_conn_linger(sl_conn_t *c);
 static void sl_http_pipelined_handler(sl_event_t *ev);
+static u_char *sl_http_conn_log_client(sl_conn_t *c, u_char *p, u_char *end);
+static u_char *sl_http_conn_log_conn(sl_log_t *log, u_char *buf,
+    size_t len);
+static u_char *sl_http_conn_log_request(sl_log_t *log, u_char *buf,
+    size_t len);
 
 
 void
@@ -275,9 +280,9 @@ sl_http_read_head_handler(sl_event_t *ev)
     c = ev->data;
     hc = c->data;
     if (ev->timedout) {
-        c->log->action = "reading the request head";
-        sl_http_conn_error(SL_LOG_INFO, c, 0, "client timed out");
-        c->log->action = NULL;
+        hc->request->action = "reading the request head";
+        sl_http_request_error(SL_LOG_INFO, hc->request, 0,
+                              "client timed out");
         hc->request->keepalive = 0;
         sl_http_finalize(hc->request, 408);
         return;
@@ -537,25 +542,67 @@ sl_http_pipelined_handler(sl_event_t *ev)
 }
 
 
+/* ", client: 192.0.2.1" at p. */
 static u_char *
-sl_http_conn_log_client(sl_log_t *log, u_char *buf, size_t len)
+sl_http_conn_log_client(sl_conn_t *c, u_char *p, u_char *end)
 {
-    sl_conn_t  *c;
-    u_char      text[SL_ADDR_HOST_LEN];
-    size_t      n;
+    u_char  text[SL_ADDR_HOST_LEN];
+    size_t  n;
 
-    c = log->data;
     /* Without the port: the address is what a reader greps for. */
     n = sl_addr_peer_text(&c->addr.sa, c->socklen, text);
-    return sl_slprintf(buf, buf + len, ", client: %.*s", (int) n, text);
+    return sl_slprintf(p, end, ", client: %.*s", (int) n, text);
+}
+
+
+/* A line about a connection with no request in progress (log->data). */
+static u_char *
+sl_http_conn_log_conn(sl_log_t *log, u_char *buf, size_t len)
+{
+    return sl_http_conn_log_client(log->data, buf, buf + len);
+}
+
+
+/* A line about a request (log->data): client, server, request, module. */
+static u_char *
+sl_http_conn_log_request(sl_log_t *log, u_char *buf, size_t len)
+{
+    sl_http_request_t  *r;
+    const sl_str_t     *name;
+    u_char             *p, *end;
+
+    r = log->data;
+    end = buf + len;
+    p = sl_http_conn_log_client(r->c, buf, end);
+    if (r->server && r->server->server_names.n) {
+        name = &r->server->server_names.items[0];
+        p = sl_slprintf(p, end, ", server: %.*s", (int) name->len,
+                        name->data);
+    }
+    if (r->head.request_line.len) {
+        p = sl_slprintf(p, end, ", request: \"%.*s\"",
+                        (int) r->head.request_line.len,
+                        r->head.request_line.data);
+    }
+    if (r->log_handler) {
+        p = r->log_handler(r, p, (size_t) (end - p));
+    }
+    return p;
 }
 
 
 void
-sl_http_conn_log_init(sl_log_t *log, sl_conn_t *c)
+sl_http_conn_log_init(sl_log_t *log, sl_conn_t *c, sl_http_request_t *r)
 {
+    sl_http_conn_t  *hc;
+
     *log = c->log ? *c->log : *sl_log_default;
     log->connection = c->number;
-    log->handler = sl_http_conn_log_client;
-    log->data = c;
+    log->action = r ? r->action : NULL;
+    hc = c->data;
+    if (r == NULL && hc != NULL) {
+        r = hc->request;
+    }
+    log->handler = r ? sl_http_conn_log_request : sl_http_conn_log_conn;
+    log->data = r ? (void *) r : (void *) c;
 }

@@ -41,6 +41,14 @@ typedef struct sl_http_proto_s      sl_http_proto_t;
 typedef sl_int_t (*sl_http_handler_pt)(sl_http_request_t *r);
 typedef void (*sl_http_event_pt)(sl_http_request_t *r);
 
+/*
+ * A content module's part of a log line about request r (", upstream:
+ * ..."), written at buf in at most len bytes; returns the end. Called
+ * only when a line is written.
+ */
+typedef u_char *(*sl_http_log_handler_pt)(sl_http_request_t *r, u_char *buf,
+    size_t len);
+
 struct sl_http_location_s {
     sl_str_t                 match;       /* the path, without "= " */
     unsigned                 exact:1;
@@ -282,6 +290,11 @@ struct sl_http_request_s {
     sl_http_event_pt         gone_handler;  /* module: client went away */
     void                    *ctx;          /* the content module's
                                               (sl_http_request_ctx) */
+    const char              *action;       /* what the request is doing,
+                                              for the log ("reading the
+                                              request body"), or NULL */
+    sl_http_log_handler_pt   log_handler;  /* the content module's part
+                                              of a log line, or NULL */
 
     unsigned                 header_only:1;    /* HEAD, 204, 304 */
     unsigned                 upgrade:1;        /* 101: sl_http_upgrade */
@@ -297,25 +310,47 @@ struct sl_http_request_s {
     unsigned                 pipelined:1;      /* came behind another */
 };
 
-/* Logging about a connection ----------------------------------------- */
+/* Logging about a connection and its request -------------------------- */
 
 /*
- * Logs like sl_log_error, adding the connection's number ("*17") and
- * "client: 1.2.3.4". Connections share the worker's log (an idle one must
- * stay small), so the context is added only when a line is written.
+ * The one way the engine and the modules log about a client: like
+ * sl_log_error, with the context of the line nginx-style,
+ *
+ *   ... [info] 1234#0: *17 <message> while <action>, client: 192.0.2.1,
+ *   server: example.com, request: "GET / HTTP/1.1", upstream: "..."
+ *
+ * each part when it is known: "*17" the connection's number; the action
+ * of the request (r->action; sl_http_request_error only); the client's
+ * address; the server it was routed to (its first name) and the request
+ * line, once parsed; then the content module's part (r->log_handler).
+ * sl_http_conn_error is about connection c and takes the request in
+ * progress on it, if any; sl_http_request_error is about request r.
+ * Connections share the worker's log (an idle one must stay small) and
+ * nobody writes into it: the context is put together on the stack, and
+ * only when the level is enabled.
  */
 #define sl_http_conn_error(lvl, c, err, ...)                                \
+    sl_http_log_error_(lvl, c, NULL, err, __VA_ARGS__)
+#define sl_http_request_error(lvl, r, err, ...)                             \
+    sl_http_log_error_(lvl, (r)->c, r, err, __VA_ARGS__)
+
+#define sl_http_log_error_(lvl, c, r, err, ...)                             \
     do {                                                                    \
         if (sl_log_enabled((sl_uint_t) (lvl),                              \
                            (c)->log ? (c)->log : sl_log_default)) {         \
             sl_log_t  sl_log_ctx_;                                          \
-            sl_http_conn_log_init(&sl_log_ctx_, c);                         \
+            sl_http_conn_log_init(&sl_log_ctx_, c, r);                      \
             sl_log_error_core(lvl, &sl_log_ctx_, err, __VA_ARGS__);         \
         }                                                                   \
     } while (0)
 
-/* Fills log with c's log plus its number and client address context. */
-void sl_http_conn_log_init(sl_log_t *log, sl_conn_t *c);
+/*
+ * Fills log (the caller's, on its stack) with c's log and the context
+ * above: of request r with its action, or, when r is NULL, of c and the
+ * request in progress on it without an action. c and r must outlive log.
+ */
+void sl_http_conn_log_init(sl_log_t *log, sl_conn_t *c,
+    sl_http_request_t *r);
 
 /* Request ------------------------------------------------------------- */
 

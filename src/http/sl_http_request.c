@@ -102,8 +102,8 @@ sl_http_request_check(sl_http_request_t *r)
     if (sl_http_parse_path(&h->path, dst, &r->uri, &r->uri_flags, &err)
         != SL_OK)
     {
-        sl_http_conn_error(SL_LOG_INFO, r->c, 0, "bad request path: %s",
-                     err ? err : "invalid");
+        sl_http_request_error(SL_LOG_INFO, r, 0, "bad request path: %s",
+                              err ? err : "invalid");
         return 400;
     }
     return SL_OK;

@@ -90,7 +90,7 @@ sl_http_header_add(sl_http_request_t *r, const char *name, sl_str_t value)
     sl_http_out_header_t  *h;
 
     if (r->nout_headers == SL_HTTP_MAX_OUT_HEADERS) {
-        sl_http_conn_error(SL_LOG_ERR, r->c, 0, "too many response headers");
+        sl_http_request_error(SL_LOG_ERR, r, 0, "too many response headers");
         return SL_ERROR;
     }
     h = &r->out_headers[r->nout_headers++];

@@ -114,9 +114,9 @@ ACCESS = ('access_log = { path = "access.log"; format = "$request $status '
           'flush = 0; };')
 
 
-def make_conf(upstreams, locations, http="", workers=1):
+def make_conf(upstreams, locations, http="", workers=1, server=""):
     return sltest.conf(
-        locations=",\n".join(locations), workers=workers,
+        locations=",\n".join(locations), workers=workers, server=server,
         http="""%s
     client_max_body_size = "64m";
     upstreams = ( %s );
@@ -457,7 +457,8 @@ class TestFailures(ProxyCase):
              upstream("passive", [{"address": cls.dead, "max_fails": 1,
                                    "fail_timeout": 30}, b1]),
              upstream("idle", [cls.be["idle"].addr]),
-             upstream("one", [b1])],
+             upstream("one", [b1]),
+             upstream("logged", [{"address": cls.dead, "max_fails": 0}])],
             [proxy_loc("/hole/", upstream="hole", connect_timeout=0.3),
              proxy_loc("/refused/", upstream="refused"),
              proxy_loc("/failover/", upstream="failover", strip_prefix=True),
@@ -467,13 +468,27 @@ class TestFailures(ProxyCase):
              proxy_loc("/idle/", upstream="idle", strip_prefix=True),
              proxy_loc("/notries/", upstream="failover", strip_prefix=True,
                        next_upstream_tries=1),
-             proxy_loc("/", upstream="one")])
+             proxy_loc("/logged/", upstream="logged"),
+             proxy_loc("/", upstream="one")],
+            server='server_names = [ "proxy.test" ];')
 
     def test_refused_is_502(self):
         r = self.get("/refused/x")
         self.assertEqual(r.status, 502)
         self.access_lines(r"GET /refused/x HTTP/1.1 502 \[%s\] 502"
                           % re.escape(self.dead))
+
+    def test_error_line_names_client_server_and_upstream(self):
+        # The one request-log context (issue 18): the line says what the
+        # proxy was doing, for which client, server and request, and to
+        # which backend.
+        mark = self.srv.log_mark()
+        self.assertEqual(self.get("/logged/x?a=1").status, 502)
+        self.srv.wait_log(
+            r'(?m)\[error\] \d+#0: \*\d+ connect\(\) failed \(111: '
+            r'Connection refused\) while connecting to upstream, client: '
+            r'127\.0\.0\.1, server: proxy\.test, request: "GET /logged/x\?a=1 '
+            r'HTTP/1\.1", upstream: "%s"$' % re.escape(self.dead), since=mark)
 
     def test_connect_timeout_is_504(self):
         t0 = time.monotonic()

@@ -43,8 +43,9 @@ def static_conf(extra_static="", top=""):
     # seconds to drain a 5 MiB body the server already handed the kernel,
     # and the idle timer starts when the server is done, not the client.
     return sltest.conf(locations=locations(extra_static), workers=1,
-                       server='root = "@DIR@/html";', top=top,
-                       http="keepalive_timeout = 60;")
+                       server='root = "@DIR@/html";\n'
+                              '        server_names = [ "static.test" ];',
+                       top=top, http="keepalive_timeout = 60;")
 
 
 def write(path, data, mtime=None):
@@ -266,6 +267,19 @@ class Errors(StaticCase):
     def test_missing_is_404(self):
         r = self.get("/nope.txt")
         self.assertEqual(r.status, 404)
+
+    def test_error_line_names_client_and_server(self):
+        # The one request-log context (issue 18): connection, client,
+        # server and request, as on every line about a client.
+        mark = self.srv.log_mark()
+        r = self.get("/nope-logged.txt")
+        self.assertEqual(r.status, 404)
+        line = self.srv.wait_log(r"(?m)^.*nope-logged.*$", since=mark)[0]
+        self.assertRegex(line, r'\[info\] \d+#0: \*\d+ static: '
+                         r'"nope-logged\.txt" under the root gives 404 \(2: '
+                         r'No such file or directory\), client: 127\.0\.0\.1, '
+                         r'server: static\.test, request: '
+                         r'"GET /nope-logged\.txt HTTP/1\.1"$')
 
     def test_file_with_trailing_slash_is_404(self):
         self.assertEqual(self.get("/small.txt/").status, 404)
@@ -758,8 +772,11 @@ class PermissionsAsNobody(unittest.TestCase):
                 r = sltest.get(self.srv.port, path)
                 self.assertEqual(r.status, 403)
                 self.assertNotIn(b"LOCKED", r.body)
-        self.srv.wait_log(r"\[error\] .*static: \"locked.txt\" under the "
-                          r"root gives 403 .*Permission denied")
+        self.srv.wait_log(r'(?m)\[error\] \d+#0: \*\d+ static: "locked\.txt" '
+                          r'under the root gives 403 \(13: Permission '
+                          r'denied\), client: 127\.0\.0\.1, server: '
+                          r'static\.test, request: "GET /locked\.txt '
+                          r'HTTP/1\.1"$')
         self.srv.wait_log(r"\[error\] .*static: \"lockidx/index.html\" "
                           r"under the root gives 403")
         r = sltest.get(self.srv.port, "/small.txt")
