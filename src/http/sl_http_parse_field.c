@@ -22,6 +22,7 @@ static int sl_http_parse_field_te(sl_http_parse_t *st, sl_http_head_t *head,
 static int sl_http_parse_field_connection(sl_http_head_t *head,
     const sl_str_t *v, const char **error);
 static int sl_http_parse_is_token(const sl_str_t *s);
+static int sl_http_parse_list_has_empty(const sl_str_t *v);
 
 
 int
@@ -156,8 +157,10 @@ sl_http_parse_field_length(sl_http_head_t *head, const sl_str_t *v,
 /*
  * Each coding of each Transfer-Encoding field, in order. Nothing may
  * follow chunked, not even a second chunked; what comes before it is
- * remembered for a 501 once the head is complete. A field must name a
- * coding: one with nothing but empty elements is a 400.
+ * remembered for a 501 once the head is complete. Unlike other lists, no
+ * element may be empty ("chunked," is a 400): the body's framing is where
+ * sluice and a proxy in front must read the same thing, and one that does
+ * not take "chunked," for chunked would see the body as a next request.
  */
 static int
 sl_http_parse_field_te(sl_http_parse_t *st, sl_http_head_t *head,
@@ -167,6 +170,10 @@ sl_http_parse_field_te(sl_http_parse_t *st, sl_http_head_t *head,
     int       chunked, any;
 
     head->te = 1;
+    if (sl_http_parse_list_has_empty(v)) {
+        *error = "invalid Transfer-Encoding";
+        return 400;
+    }
     rest = *v;
     any = 0;
     while (sl_http_parse_list_next(&rest, &coding)) {
@@ -210,6 +217,29 @@ sl_http_parse_field_connection(sl_http_head_t *head, const sl_str_t *v,
     head->conn_keep_alive |= (opts & SL_HTTP_CONN_KEEP_ALIVE) != 0;
     head->conn_upgrade |= (opts & SL_HTTP_CONN_UPGRADE) != 0;
     return 0;
+}
+
+
+/* True when the list v has an empty element (only OWS before a comma,
+ * between two, or after the last one), or is empty itself. */
+static int
+sl_http_parse_list_has_empty(const sl_str_t *v)
+{
+    size_t  i;
+    int     seen;
+
+    seen = 0;
+    for (i = 0; i < v->len; i++) {
+        if (v->data[i] == ',') {
+            if (!seen) {
+                return 1;
+            }
+            seen = 0;
+        } else if (v->data[i] != ' ' && v->data[i] != '\t') {
+            seen = 1;
+        }
+    }
+    return !seen;
 }
 
 

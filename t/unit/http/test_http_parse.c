@@ -210,12 +210,6 @@ static const valid_t  valid_rows[] = {
                 "Transfer-Encoding: chunked\r\n\r\n",
           .method = SL_HTTP_POST, .method_name = "POST",
           .flags = F_TE | F_CHUNKED, .nheaders = 2),
-    /* RFC 9110 5.6.1: a recipient ignores empty list elements. */
-    VALID(.name = "te_empty_elements_ignored",
-          .in = "POST / HTTP/1.1\r\n" HOST_A
-                "Transfer-Encoding: , ,chunked,\r\n\r\n",
-          .method = SL_HTTP_POST, .method_name = "POST",
-          .flags = F_TE | F_CHUNKED, .nheaders = 2),
     VALID(.name = "chunked_any_case_with_ows",
           .in = "POST / HTTP/1.1\r\n" HOST_A
                 "transfer-encoding: \t CHUNKED \t\r\n\r\n",
@@ -385,6 +379,19 @@ static const invalid_t  invalid_rows[] = {
             "Transfer-Encoding: chunked;q=1\r\n\r\n", 400,
             "invalid Transfer-Encoding"),
     INVALID("te_empty", PRL HOST_A "Transfer-Encoding:\r\n\r\n", 400,
+            "invalid Transfer-Encoding"),
+    /* RFC 9110 5.6.1 has recipients skip empty list elements, but a
+     * framing field is where two parsers must agree: one that does not
+     * read "chunked," as chunked would see another request in the body.
+     * Empty elements there are refused, as before the common splitter. */
+    INVALID("te_trailing_comma", PRL HOST_A
+            "Transfer-Encoding: chunked,\r\n\r\n", 400,
+            "invalid Transfer-Encoding"),
+    INVALID("te_leading_comma", PRL HOST_A
+            "Transfer-Encoding: ,chunked\r\n\r\n", 400,
+            "invalid Transfer-Encoding"),
+    INVALID("te_empty_between", PRL HOST_A
+            "Transfer-Encoding: gzip, ,chunked\r\n\r\n", 400,
             "invalid Transfer-Encoding"),
     INVALID("te_only_empty_elements", PRL HOST_A
             "Transfer-Encoding: , ,\r\n\r\n", 400,
