@@ -1,7 +1,4 @@
-# modules: the registry, then one fragment per module (each guarded by its
-# configure switch inside the fragment).
+# modules: the registry, the one file that names every module (fragment of
+# the top Makefile.am). Each module has its own fragment, guarded by its
+# configure switch inside it.
 libsluice_a_SOURCES += modules/sl_modules.c
-include modules/static/local.mk
-include modules/proxy/local.mk
-include modules/status/local.mk
-include modules/example/local.mk

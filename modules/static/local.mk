@@ -1,5 +1,6 @@
-# modules/static: the static file module and its unit tests (included from
-# modules/local.mk; everything is left out by --disable-static-module).
+# modules/static: the static file module (fragment of the top Makefile.am;
+# left out by --disable-static-module). Its unit tests are in
+# t/unit/static/local.mk, its integration test in t/integration/local.mk.
 if SL_MODULE_STATIC
 libsluice_a_SOURCES += \
 	modules/static/sl_static.h \
@@ -14,56 +15,4 @@ libsluice_a_SOURCES += \
 	modules/static/sl_static_range.c \
 	modules/static/sl_static_path.c \
 	modules/static/sl_static_autoindex.c
-
-sl_static_tests = \
-	t/unit/static/test_static_range \
-	t/unit/static/test_static_cond \
-	t/unit/static/test_static_etag \
-	t/unit/static/test_static_mime \
-	t/unit/static/test_static_conf \
-	t/unit/static/test_static_path \
-	t/unit/static/test_static_autoindex \
-	t/unit/static/test_static_cache \
-	t/unit/static/test_static_resolve
-sl_unit_tests += $(sl_static_tests)
-TESTS += t/integration/test_static.py
-EXTRA_DIST += t/integration/test_static.py
-
-t_unit_static_test_static_range_SOURCES = t/unit/static/test_static_range.c
-t_unit_static_test_static_range_CFLAGS = $(SL_TEST_CFLAGS)
-t_unit_static_test_static_range_LDADD = $(SL_TEST_LIBS)
-
-t_unit_static_test_static_cond_SOURCES = t/unit/static/test_static_cond.c
-t_unit_static_test_static_cond_CFLAGS = $(SL_TEST_CFLAGS)
-t_unit_static_test_static_cond_LDADD = $(SL_TEST_LIBS)
-
-t_unit_static_test_static_etag_SOURCES = t/unit/static/test_static_etag.c
-t_unit_static_test_static_etag_CFLAGS = $(SL_TEST_CFLAGS)
-t_unit_static_test_static_etag_LDADD = $(SL_TEST_LIBS)
-
-t_unit_static_test_static_mime_SOURCES = t/unit/static/test_static_mime.c
-t_unit_static_test_static_mime_CFLAGS = $(SL_TEST_CFLAGS)
-t_unit_static_test_static_mime_LDADD = $(SL_TEST_LIBS)
-
-t_unit_static_test_static_conf_SOURCES = t/unit/static/test_static_conf.c
-t_unit_static_test_static_conf_CFLAGS = $(SL_TEST_CFLAGS)
-t_unit_static_test_static_conf_LDADD = $(SL_TEST_LIBS)
-
-t_unit_static_test_static_path_SOURCES = t/unit/static/test_static_path.c
-t_unit_static_test_static_path_CFLAGS = $(SL_TEST_CFLAGS)
-t_unit_static_test_static_path_LDADD = $(SL_TEST_LIBS)
-
-t_unit_static_test_static_autoindex_SOURCES = \
-	t/unit/static/test_static_autoindex.c
-t_unit_static_test_static_autoindex_CFLAGS = $(SL_TEST_CFLAGS)
-t_unit_static_test_static_autoindex_LDADD = $(SL_TEST_LIBS)
-
-t_unit_static_test_static_cache_SOURCES = t/unit/static/test_static_cache.c
-t_unit_static_test_static_cache_CFLAGS = $(SL_TEST_CFLAGS)
-t_unit_static_test_static_cache_LDADD = $(SL_TEST_LIBS)
-
-t_unit_static_test_static_resolve_SOURCES = \
-	t/unit/static/test_static_resolve.c
-t_unit_static_test_static_resolve_CFLAGS = $(SL_TEST_CFLAGS)
-t_unit_static_test_static_resolve_LDADD = $(SL_TEST_LIBS)
 endif

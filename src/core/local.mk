@@ -1,3 +1,6 @@
+# src/core: fragment of the top Makefile.am (strings, pools, buffers,
+# time, logs, config, cycle, listen sockets, processes). Its unit tests
+# are in t/unit/core/local.mk.
 libsluice_a_SOURCES += \
 	src/core/sl_core.h src/core/sl_queue.h \
 	src/core/sl_str.c src/core/sl_str.h \

@@ -1,4 +1,6 @@
-# src/event: fragment of the top Makefile.am (the event loop and its tests)
+# src/event: fragment of the top Makefile.am (the event loop, timers,
+# accept strategies, batched sends, the thread pool). Its unit tests are
+# in t/unit/event/local.mk.
 libsluice_a_SOURCES += \
 	src/event/sl_event.h src/event/sl_loop.h \
 	src/event/sl_epoll.c src/event/sl_timer.c src/event/sl_posted.c \
@@ -6,59 +8,3 @@ libsluice_a_SOURCES += \
 	src/event/sl_conns.c src/event/sl_conns.h src/event/sl_batch.c \
 	src/event/sl_accept.c src/event/sl_accept.h \
 	src/event/sl_thread_pool.c src/event/sl_thread_pool.h
-
-# Unit tests of the event layer (t/unit/event): one binary per unit.
-sl_event_tests = \
-	t/unit/event/test_timer \
-	t/unit/event/test_posted \
-	t/unit/event/test_loop \
-	t/unit/event/test_thread_pool \
-	t/unit/event/test_accept \
-	t/unit/event/test_accept_emfile \
-	t/unit/event/test_accept_wrap \
-	t/unit/event/test_batch
-sl_unit_tests += $(sl_event_tests)
-EXTRA_DIST += t/unit/event/evtest.h
-
-t_unit_event_test_timer_SOURCES = t/unit/event/test_timer.c t/unit/event/evtest.h
-t_unit_event_test_timer_CFLAGS = $(SL_TEST_CFLAGS)
-t_unit_event_test_timer_LDADD = $(SL_TEST_LIBS)
-
-t_unit_event_test_posted_SOURCES = t/unit/event/test_posted.c t/unit/event/evtest.h
-t_unit_event_test_posted_CFLAGS = $(SL_TEST_CFLAGS)
-t_unit_event_test_posted_LDADD = $(SL_TEST_LIBS)
-
-t_unit_event_test_loop_SOURCES = t/unit/event/test_loop.c t/unit/event/evtest.h
-t_unit_event_test_loop_CFLAGS = $(SL_TEST_CFLAGS)
-t_unit_event_test_loop_LDADD = $(SL_TEST_LIBS)
-
-t_unit_event_test_thread_pool_SOURCES = t/unit/event/test_thread_pool.c t/unit/event/evtest.h
-t_unit_event_test_thread_pool_CFLAGS = $(SL_TEST_CFLAGS)
-t_unit_event_test_thread_pool_LDADD = $(SL_TEST_LIBS)
-
-t_unit_event_test_accept_SOURCES = t/unit/event/test_accept.c t/unit/event/evtest.h
-t_unit_event_test_accept_CFLAGS = $(SL_TEST_CFLAGS)
-t_unit_event_test_accept_LDADD = $(SL_TEST_LIBS)
-
-t_unit_event_test_accept_emfile_SOURCES = t/unit/event/test_accept_emfile.c t/unit/event/evtest.h
-t_unit_event_test_accept_emfile_CFLAGS = $(SL_TEST_CFLAGS)
-t_unit_event_test_accept_emfile_LDADD = $(SL_TEST_LIBS)
-
-t_unit_event_test_accept_wrap_SOURCES = t/unit/event/test_accept_wrap.c t/unit/event/evtest.h
-t_unit_event_test_accept_wrap_CFLAGS = $(SL_TEST_CFLAGS)
-t_unit_event_test_accept_wrap_LDADD = $(SL_TEST_LIBS)
-t_unit_event_test_accept_wrap_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=accept4
-
-t_unit_event_test_batch_SOURCES = t/unit/event/test_batch.c t/unit/event/evtest.h
-t_unit_event_test_batch_CFLAGS = $(SL_TEST_CFLAGS)
-t_unit_event_test_batch_LDADD = $(SL_TEST_LIBS)
-
-# Re-arming (del + add) with epoll_ctl and epoll_wait wrapped to count
-# the system calls and see what the kernel still reports.
-sl_event_rearm_test = t/unit/event/test_loop_rearm
-sl_unit_tests += $(sl_event_rearm_test)
-t_unit_event_test_loop_rearm_SOURCES = t/unit/event/test_loop_rearm.c t/unit/event/evtest.h
-t_unit_event_test_loop_rearm_CFLAGS = $(SL_TEST_CFLAGS)
-t_unit_event_test_loop_rearm_LDADD = $(SL_TEST_LIBS)
-t_unit_event_test_loop_rearm_LDFLAGS = $(AM_LDFLAGS) \
-	-Wl,--wrap=epoll_ctl -Wl,--wrap=epoll_wait

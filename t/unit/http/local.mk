@@ -1,9 +1,27 @@
-# t/unit/http/local.mk: the request body reader and the access log (their
-# sources and their unit tests), and the http block's load-time checks.
-# Included from the top Makefile.am.
+# t/unit/http: the http layer's unit tests (fragment of the top
+# Makefile.am).
 
-libsluice_a_SOURCES += src/http/sl_http_body.c src/http/sl_http_access_log.c
+# The request parser, the path normaliser and the chunked decoder.
+sl_unit_tests += t/unit/http/test_http_parse
+t_unit_http_test_http_parse_SOURCES = t/unit/http/test_http_parse.c \
+	t/unit/guard.h
+t_unit_http_test_http_parse_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_http_test_http_parse_LDADD = $(SL_TEST_LIBS)
 
+sl_unit_tests += t/unit/http/test_http_parse_path
+t_unit_http_test_http_parse_path_SOURCES = t/unit/http/test_http_parse_path.c \
+	t/unit/guard.h
+t_unit_http_test_http_parse_path_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_http_test_http_parse_path_LDADD = $(SL_TEST_LIBS)
+
+sl_unit_tests += t/unit/http/test_http_parse_chunked
+t_unit_http_test_http_parse_chunked_SOURCES = \
+	t/unit/http/test_http_parse_chunked.c t/unit/guard.h
+t_unit_http_test_http_parse_chunked_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_http_test_http_parse_chunked_LDADD = $(SL_TEST_LIBS)
+
+# The body reader and the access log (on a loop), the http block's
+# load-time checks.
 sl_unit_tests += t/unit/http/test_http_access_log t/unit/http/test_http_body \
 	t/unit/http/test_http_conf t/unit/http/test_http_log
 
@@ -28,3 +46,25 @@ t_unit_http_test_http_log_SOURCES = t/unit/http/test_http_log.c \
 	t/unit/event/evtest.h
 t_unit_http_test_http_log_CFLAGS = $(SL_TEST_CFLAGS)
 t_unit_http_test_http_log_LDADD = $(SL_TEST_LIBS)
+
+# A micro-benchmark of the parser, built and run on request only:
+#     make bench-http-parse
+# It compiles the parser sources itself, with the configured CC and CFLAGS.
+BENCH_HTTP_PARSE_SRC = $(top_srcdir)/t/unit/http/bench_http_parse.c \
+	$(top_srcdir)/src/http/sl_http_parse.c \
+	$(top_srcdir)/src/http/sl_http_parse_field.c \
+	$(top_srcdir)/src/http/sl_http_parse_path.c \
+	$(top_srcdir)/src/http/sl_http_parse_chunked.c
+
+t/unit/http/bench_http_parse: $(BENCH_HTTP_PARSE_SRC) \
+		$(top_srcdir)/src/http/sl_http_parse.h
+	@$(MKDIR_P) t/unit/http
+	$(CC) $(DEFS) $(DEFAULT_INCLUDES) $(AM_CPPFLAGS) $(CPPFLAGS) \
+		$(AM_CFLAGS) $(CFLAGS) -o $@ $(BENCH_HTTP_PARSE_SRC)
+
+bench-http-parse: t/unit/http/bench_http_parse
+	./t/unit/http/bench_http_parse
+
+.PHONY: bench-http-parse
+CLEANFILES += t/unit/http/bench_http_parse
+EXTRA_DIST += t/unit/http/bench_http_parse.c
