@@ -47,7 +47,7 @@ TESTS += t/integration/test_reload_load.py t/integration/test_upgrade.py \
 	t/integration/test_socket_activation.py
 EXTRA_DIST += t/integration/slload.py t/integration/test_reload_load.py \
 	t/integration/test_upgrade.py t/integration/test_socket_activation.py \
-	t/integration/test_reload_soak.py t/integration/reload_compare.py
+	t/integration/test_reload_soak.py
 
 # Not in TESTS: minutes long. Prints what it measured.
 check-long: check-long-reload

@@ -46,25 +46,3 @@ t_unit_http_test_http_log_SOURCES = t/unit/http/test_http_log.c \
 	t/unit/event/evtest.h
 t_unit_http_test_http_log_CFLAGS = $(SL_TEST_CFLAGS)
 t_unit_http_test_http_log_LDADD = $(SL_TEST_LIBS)
-
-# A micro-benchmark of the parser, built and run on request only:
-#     make bench-http-parse
-# It compiles the parser sources itself, with the configured CC and CFLAGS.
-BENCH_HTTP_PARSE_SRC = $(top_srcdir)/t/unit/http/bench_http_parse.c \
-	$(top_srcdir)/src/http/sl_http_parse.c \
-	$(top_srcdir)/src/http/sl_http_parse_field.c \
-	$(top_srcdir)/src/http/sl_http_parse_path.c \
-	$(top_srcdir)/src/http/sl_http_parse_chunked.c
-
-t/unit/http/bench_http_parse: $(BENCH_HTTP_PARSE_SRC) \
-		$(top_srcdir)/src/http/sl_http_parse.h
-	@$(MKDIR_P) t/unit/http
-	$(CC) $(DEFS) $(DEFAULT_INCLUDES) $(AM_CPPFLAGS) $(CPPFLAGS) \
-		$(AM_CFLAGS) $(CFLAGS) -o $@ $(BENCH_HTTP_PARSE_SRC)
-
-bench-http-parse: t/unit/http/bench_http_parse
-	./t/unit/http/bench_http_parse
-
-.PHONY: bench-http-parse
-CLEANFILES += t/unit/http/bench_http_parse
-EXTRA_DIST += t/unit/http/bench_http_parse.c

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """reload_compare: the issue 8 reload run against sluice and against nginx
-from Debian, side by side. Not a test (nginx is expected to fail some
-clients); run by hand from the build tree:
+from Debian, side by side. A benchmark, not a test (nginx is expected to
+fail some clients), so not part of make check; run by hand from the build
+tree once make check built t/loadgen/sl_loadgen:
 
     SL_BUILDDIR=. SL_SRCDIR=/path/to/src python3 \\
-        /path/to/src/t/integration/reload_compare.py [RELOADS] [RUNS]
+        /path/to/src/contrib/bench/reload_compare.py [RELOADS] [RUNS]
 
 For each server and accept strategy, RUNS times (default 1): 2 workers,
 50 keep-alive and 20 Connection: close clients (t/loadgen/sl_loadgen at
@@ -25,7 +26,9 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The integration tests' harness and load driver, from the source tree.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "t", "integration"))
 import sltest    # noqa: E402
 import slload    # noqa: E402
 

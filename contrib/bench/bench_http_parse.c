@@ -1,6 +1,6 @@
 /*
- * bench_http_parse.c: micro-benchmark of the request parser (a test-side
- * tool, not part of `make check`; run it with `make bench-http-parse`).
+ * bench_http_parse.c: micro-benchmark of the request parser (not part of
+ * `make check`; run it with `make bench-http-parse`).
  * Prints nanoseconds per parse of a typical browser request head, whole
  * and fed one byte per call (the incremental cost of a slow client), the
  * cost of normalising its path, and chunked decoding throughput.
