@@ -1,8 +1,9 @@
 /*
  * evtest.h: helpers shared by the event layer's unit tests: a captured
  * log (an in-memory file whose lines a test can search), a monotonic clock
- * in microseconds, the process CPU time, and socketpair and loopback
- * helpers. Static functions only, so each test binary takes what it uses.
+ * in microseconds, the process CPU time, socketpair and loopback helpers,
+ * and the usual fixture (a loop and a connection array). Static functions
+ * only, so each test binary takes what it uses.
  */
 #ifndef SL_EVTEST_H
 #define SL_EVTEST_H
@@ -14,6 +15,8 @@
 
 #include <sys/mman.h>
 #include <sys/resource.h>
+
+#include "sl_conns.h"
 
 typedef struct {
     sl_log_file_t  file;
@@ -175,6 +178,44 @@ evtest_run_until(sl_loop_t *loop, volatile int *flag, unsigned msec)
     }
     sl_timer_del(loop, &guard);
     return *flag;
+}
+
+/* The usual fixture (evtest_loop_setup): a loop and its connections. */
+typedef struct {
+    evtest_log_t    log;
+    sl_loop_t      *loop;     /* room for 64 events */
+    sl_conns_t     *conns;    /* 16 connections */
+} evtest_loop_t;
+
+/* cmocka setup: *state becomes a new evtest_loop_t. */
+static inline int
+evtest_loop_setup(void **state)
+{
+    evtest_loop_t  *s;
+
+    s = calloc(1, sizeof(*s));
+    assert_non_null(s);
+    evtest_log_open(&s->log);
+    s->loop = sl_loop_create(64, &s->log.log);
+    assert_non_null(s->loop);
+    s->conns = sl_conns_create(s->loop, 16, &s->log.log);
+    assert_non_null(s->conns);
+    *state = s;
+    return 0;
+}
+
+/* cmocka teardown of evtest_loop_setup: fails the test on an [alert]. */
+static inline int
+evtest_loop_teardown(void **state)
+{
+    evtest_loop_t  *s = *state;
+
+    assert_int_equal(evtest_log_count(&s->log, "[alert]"), 0);
+    sl_conns_destroy(s->conns);
+    sl_loop_destroy(s->loop);
+    evtest_log_close(&s->log);
+    free(s);
+    return 0;
 }
 
 #endif /* SL_EVTEST_H */

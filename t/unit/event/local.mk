@@ -3,7 +3,10 @@
 sl_event_tests = \
 	t/unit/event/test_timer \
 	t/unit/event/test_posted \
-	t/unit/event/test_loop \
+	t/unit/event/test_epoll \
+	t/unit/event/test_wakeup \
+	t/unit/event/test_evsignal \
+	t/unit/event/test_conns \
 	t/unit/event/test_thread_pool \
 	t/unit/event/test_accept \
 	t/unit/event/test_accept_emfile \
@@ -20,9 +23,21 @@ t_unit_event_test_posted_SOURCES = t/unit/event/test_posted.c t/unit/event/evtes
 t_unit_event_test_posted_CFLAGS = $(SL_TEST_CFLAGS)
 t_unit_event_test_posted_LDADD = $(SL_TEST_LIBS)
 
-t_unit_event_test_loop_SOURCES = t/unit/event/test_loop.c t/unit/event/evtest.h
-t_unit_event_test_loop_CFLAGS = $(SL_TEST_CFLAGS)
-t_unit_event_test_loop_LDADD = $(SL_TEST_LIBS)
+t_unit_event_test_epoll_SOURCES = t/unit/event/test_epoll.c t/unit/event/evtest.h
+t_unit_event_test_epoll_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_event_test_epoll_LDADD = $(SL_TEST_LIBS)
+
+t_unit_event_test_wakeup_SOURCES = t/unit/event/test_wakeup.c t/unit/event/evtest.h
+t_unit_event_test_wakeup_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_event_test_wakeup_LDADD = $(SL_TEST_LIBS)
+
+t_unit_event_test_evsignal_SOURCES = t/unit/event/test_evsignal.c t/unit/event/evtest.h
+t_unit_event_test_evsignal_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_event_test_evsignal_LDADD = $(SL_TEST_LIBS)
+
+t_unit_event_test_conns_SOURCES = t/unit/event/test_conns.c t/unit/event/evtest.h
+t_unit_event_test_conns_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_event_test_conns_LDADD = $(SL_TEST_LIBS)
 
 t_unit_event_test_thread_pool_SOURCES = t/unit/event/test_thread_pool.c t/unit/event/evtest.h
 t_unit_event_test_thread_pool_CFLAGS = $(SL_TEST_CFLAGS)
@@ -47,10 +62,10 @@ t_unit_event_test_batch_LDADD = $(SL_TEST_LIBS)
 
 # Re-arming (del + add) with epoll_ctl and epoll_wait wrapped to count
 # the system calls and see what the kernel still reports.
-sl_event_rearm_test = t/unit/event/test_loop_rearm
+sl_event_rearm_test = t/unit/event/test_epoll_rearm
 sl_unit_tests += $(sl_event_rearm_test)
-t_unit_event_test_loop_rearm_SOURCES = t/unit/event/test_loop_rearm.c t/unit/event/evtest.h
-t_unit_event_test_loop_rearm_CFLAGS = $(SL_TEST_CFLAGS)
-t_unit_event_test_loop_rearm_LDADD = $(SL_TEST_LIBS)
-t_unit_event_test_loop_rearm_LDFLAGS = $(AM_LDFLAGS) \
+t_unit_event_test_epoll_rearm_SOURCES = t/unit/event/test_epoll_rearm.c t/unit/event/evtest.h
+t_unit_event_test_epoll_rearm_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_event_test_epoll_rearm_LDADD = $(SL_TEST_LIBS)
+t_unit_event_test_epoll_rearm_LDFLAGS = $(AM_LDFLAGS) \
 	-Wl,--wrap=epoll_ctl -Wl,--wrap=epoll_wait

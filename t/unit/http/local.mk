@@ -1,12 +1,19 @@
 # t/unit/http: the http layer's unit tests (fragment of the top
 # Makefile.am).
 
-# The request parser, the path normaliser and the chunked decoder.
+# The request parser, its field checks, the path normaliser and the
+# chunked decoder.
 sl_unit_tests += t/unit/http/test_http_parse
 t_unit_http_test_http_parse_SOURCES = t/unit/http/test_http_parse.c \
 	t/unit/guard.h
 t_unit_http_test_http_parse_CFLAGS = $(SL_TEST_CFLAGS)
 t_unit_http_test_http_parse_LDADD = $(SL_TEST_LIBS)
+
+sl_unit_tests += t/unit/http/test_http_parse_field
+t_unit_http_test_http_parse_field_SOURCES = \
+	t/unit/http/test_http_parse_field.c t/unit/guard.h
+t_unit_http_test_http_parse_field_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_http_test_http_parse_field_LDADD = $(SL_TEST_LIBS)
 
 sl_unit_tests += t/unit/http/test_http_parse_path
 t_unit_http_test_http_parse_path_SOURCES = t/unit/http/test_http_parse_path.c \
@@ -38,7 +45,7 @@ t_unit_http_test_http_body_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=epoll_ctl \
 	-Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=posix_memalign
 
 t_unit_http_test_http_conf_SOURCES = t/unit/http/test_http_conf.c \
-	t/unit/conferr.h t/unit/guard.h
+	t/unit/conferr.h
 t_unit_http_test_http_conf_CFLAGS = $(SL_TEST_CFLAGS)
 t_unit_http_test_http_conf_LDADD = $(SL_TEST_LIBS)
 

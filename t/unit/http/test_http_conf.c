@@ -1,8 +1,8 @@
 /*
  * test_http_conf.c: what the http block refuses at load because it could
  * never work as written (src/http/sl_http_conf.c): add_headers entries
- * that are not one whole "Name: value" field line (checked by the pure
- * sl_http_parse_field_line, table-driven over guarded input), and
+ * that are not one whole "Name: value" field line (the check itself,
+ * sl_http_parse_field_line, is tested in test_http_parse_field.c), and
  * server_names in forms the router cannot match. Every refusal is a row
  * with its exact "file:line: ..." message; the forms that are supported
  * still load.
@@ -15,10 +15,8 @@
 #include <cmocka.h>
 
 #include "conferr.h"
-#include "guard.h"
 
-static char        sl_test_dir[] = "/tmp/sl-test-http-conf-XXXXXX";
-static sl_guard_t  sl_test_guard;
+static char  sl_test_dir[] = "/tmp/sl-test-http-conf-XXXXXX";
 
 /* A server on :1 whose one location carries the text of X. */
 #define LOC(x)                                                              \
@@ -37,67 +35,6 @@ static sl_guard_t  sl_test_guard;
                   "!#$%&'*+-.^_`|~, and ':' must follow it at once"
 #define VALUE_ERR "the value may not hold CR, LF, NUL or any other " \
                   "control character but HTAB"
-
-
-typedef struct {
-    const char  *name;
-    const char  *in;
-    size_t       len;        /* 0: strlen(in) */
-    sl_int_t     rc;
-    size_t       bad;        /* for SL_ERROR: the offset reported */
-    int          line;
-} sl_field_row_t;
-
-static const sl_field_row_t  sl_field_rows[] = {
-    { "plain", "Cache-Control: max-age=3600", 0, SL_OK, 0, __LINE__ },
-    { "no space after colon", "X-A:1", 0, SL_OK, 0, __LINE__ },
-    { "empty value", "X-Empty:", 0, SL_OK, 0, __LINE__ },
-    { "every tchar", "!#$%&'*+-.^_`|~09azAZ: v", 0, SL_OK, 0, __LINE__ },
-    { "htab, obs-text", "X-A: a\tb \x80\xff", 0, SL_OK, 0, __LINE__ },
-    { "variables stay text", "X-Id: $request_id", 0, SL_OK, 0, __LINE__ },
-    { "colon in value", "Link: <http://a/>; rel=x", 0, SL_OK, 0, __LINE__ },
-    { "no colon", "X-A 1", 0, SL_ERROR, 3, __LINE__ },
-    { "name only", "X-A", 0, SL_ERROR, 3, __LINE__ },
-    { "empty name", ": v", 0, SL_ERROR, 0, __LINE__ },
-    { "space before colon", "X-A : v", 0, SL_ERROR, 3, __LINE__ },
-    { "space in name", "X A: v", 0, SL_ERROR, 1, __LINE__ },
-    { "leading space", " X-A: v", 0, SL_ERROR, 0, __LINE__ },
-    { "CR LF injection", "X-A: 1\r\nSet-Cookie: x", 0, SL_ERROR, 6,
-      __LINE__ },
-    { "bare LF", "X-A: 1\nEvil: 1", 0, SL_ERROR, 6, __LINE__ },
-    { "NUL in value", "X-A: a\0b", 8, SL_ERROR, 6, __LINE__ },
-    { "NUL in name", "X\0A: b", 6, SL_ERROR, 1, __LINE__ },
-    { "other CTL", "X-A: \x01", 0, SL_ERROR, 5, __LINE__ },
-    { "DEL", "X-A: \x7f", 0, SL_ERROR, 5, __LINE__ },
-    { "non-ASCII name", "X-\xc3\xa9: v", 0, SL_ERROR, 2, __LINE__ },
-};
-
-
-static void
-test_field_line_rows(void **state)
-{
-    const sl_field_row_t  *row;
-    const char            *error;
-    u_char                *p;
-    size_t                 i, len, bad;
-    sl_int_t               rc;
-
-    (void) state;
-    for (i = 0; i < sl_nelem(sl_field_rows); i++) {
-        row = &sl_field_rows[i];
-        len = row->len ? row->len : strlen(row->in);
-        p = sl_guard_put(&sl_test_guard, row->in, len);
-        bad = (size_t) -1;
-        error = NULL;
-        rc = sl_http_parse_field_line(p, len, &bad, &error);
-        if (rc != row->rc || (rc == SL_ERROR
-                              && (bad != row->bad || error == NULL)))
-        {
-            fail_msg("row \"%s\" (line %d): rc %d bad %zu (%s)", row->name,
-                     row->line, (int) rc, bad, error ? error : "-");
-        }
-    }
-}
 
 
 static const sl_conf_row_t  sl_http_conf_errors[] = {
@@ -211,9 +148,7 @@ static int
 sl_test_setup(void **state)
 {
     (void) state;
-    if (sl_test_conf_dir_make(sl_test_dir) != 0
-        || sl_guard_init(&sl_test_guard, 4096) != 0)
-    {
+    if (sl_test_conf_dir_make(sl_test_dir) != 0) {
         return -1;
     }
     return sl_http_register() == SL_OK ? 0 : -1;
@@ -224,7 +159,6 @@ static int
 sl_test_teardown(void **state)
 {
     (void) state;
-    sl_guard_free(&sl_test_guard);
     return sl_test_conf_dir_remove(sl_test_dir);
 }
 
@@ -233,7 +167,6 @@ int
 main(void)
 {
     const struct CMUnitTest  tests[] = {
-        cmocka_unit_test(test_field_line_rows),
         cmocka_unit_test(test_conf_refusals_name_file_and_line),
         cmocka_unit_test(test_conf_supported_forms_load),
     };

@@ -3,7 +3,9 @@
  * sl_proxy_conf.c) through the real loader, as src/sluice.c runs it:
  * every error row checks its "file:line: \"key\": message" text, and a
  * valid file is checked for what it resolves to (upstreams, the implicit
- * upstream of `pass`, defaults, the hash ring, the shared health area).
+ * upstream of `pass`, defaults, the hash ring, the shared health area);
+ * then the pure parts: hash_key compiled into variables (each one the
+ * access log knows too) and backend addresses (numeric only).
  */
 #include "sl_http.h"   /* the engine's side, to build what it would pass */
 #include "sl_proxy.h"
@@ -254,6 +256,109 @@ test_valid_config_resolves(void **state)
 }
 
 
+static void
+test_key_compile(void **state)
+{
+    sl_proxy_var_t  *v;
+    sl_pool_t       *pool;
+    sl_uint_t        n;
+    sl_str_t         text;
+    char             err[256];
+
+    (void) state;
+    pool = sl_pool_create(4096);
+    assert_non_null(pool);
+    sl_str_set(&text, "u:$uri;$http_x_user_id$args");
+    assert_int_equal(sl_proxy_key_compile(pool, &text, &v, &n, err,
+                                          sizeof(err)), SL_OK);
+    assert_int_equal(n, 5);
+    assert_int_equal(v[0].type, SL_PROXY_VAR_TEXT);
+    assert_int_equal(v[0].text.len, 2);
+    assert_int_equal(v[1].type, SL_PROXY_VAR_URI);
+    assert_int_equal(v[2].type, SL_PROXY_VAR_TEXT);
+    assert_int_equal(v[3].type, SL_PROXY_VAR_HTTP);
+    assert_int_equal(v[3].text.len, 9);
+    assert_memory_equal(v[3].text.data, "x-user-id", 9);
+    assert_int_equal(v[4].type, SL_PROXY_VAR_ARGS);
+    sl_str_set(&text, "$nope");
+    assert_int_equal(sl_proxy_key_compile(pool, &text, &v, &n, err,
+                                          sizeof(err)), SL_ERROR);
+    assert_non_null(strstr(err, "unknown variable \"$nope\""));
+    sl_str_set(&text, "$");
+    assert_int_equal(sl_proxy_key_compile(pool, &text, &v, &n, err,
+                                          sizeof(err)), SL_ERROR);
+    sl_pool_destroy(pool);
+}
+
+
+/* Every variable hash_key takes means the same in the access log, which
+ * knows each of them ($args included). */
+static void
+test_key_variables_are_access_log_variables(void **state)
+{
+    static const char *const  keys[] = {
+        "$remote_addr", "$request_uri", "$uri", "$args", "$host",
+        "$request_method", "$http_x_user_id",
+    };
+    sl_proxy_var_t           *v;
+    sl_pool_t                *pool;
+    sl_uint_t                 n;
+    sl_str_t                  text;
+    char                      err[256];
+    size_t                    i;
+
+    (void) state;
+    pool = sl_pool_create(4096);
+    assert_non_null(pool);
+    for (i = 0; i < sl_nelem(keys); i++) {
+        text.data = (u_char *) keys[i];
+        text.len = strlen(keys[i]);
+        if (sl_proxy_key_compile(pool, &text, &v, &n, err, sizeof(err))
+            != SL_OK || n != 1
+            || sl_http_access_log_check(&text, err, sizeof(err)) != SL_OK)
+        {
+            fail_msg("%s: %s", keys[i], err);
+        }
+    }
+    sl_pool_destroy(pool);
+}
+
+
+static void
+test_addr_parse(void **state)
+{
+    sl_proxy_addr_t  a;
+    char             err[256];
+
+    (void) state;
+    assert_int_equal(sl_proxy_addr_parse("10.0.0.1:8080", &a, err,
+                                         sizeof(err)), SL_OK);
+    assert_int_equal(a.u.sa.sa_family, AF_INET);
+    assert_int_equal(ntohs(a.u.sin.sin_port), 8080);
+    assert_int_equal(a.len, sizeof(struct sockaddr_in));
+    assert_int_equal(sl_proxy_addr_parse("[::1]:1", &a, err, sizeof(err)),
+                     SL_OK);
+    assert_int_equal(a.u.sa.sa_family, AF_INET6);
+    assert_int_equal(sl_proxy_addr_parse("::1:80", &a, err, sizeof(err)),
+                     SL_ERROR);
+    assert_int_equal(sl_proxy_addr_parse("[::1]80", &a, err, sizeof(err)),
+                     SL_ERROR);
+    assert_int_equal(sl_proxy_addr_parse("1.2.3.4:0", &a, err, sizeof(err)),
+                     SL_ERROR);
+    assert_int_equal(sl_proxy_addr_parse(":80", &a, err, sizeof(err)),
+                     SL_ERROR);
+    assert_int_equal(sl_proxy_addr_parse("1.2.3.4:8x", &a, err, sizeof(err)),
+                     SL_ERROR);
+    /* Numeric only, as the manual says: no name is looked up, not even
+     * the one listen knows. */
+    assert_int_equal(sl_proxy_addr_parse("localhost:80", &a, err,
+                                         sizeof(err)), SL_ERROR);
+    assert_non_null(strstr(err, "numeric addresses only"));
+    assert_int_equal(sl_proxy_addr_parse("app.internal:80", &a, err,
+                                         sizeof(err)), SL_ERROR);
+}
+
+
 static int
 sl_test_setup(void **state)
 {
@@ -285,6 +390,9 @@ main(void)
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_every_error_names_file_and_line),
         cmocka_unit_test(test_valid_config_resolves),
+        cmocka_unit_test(test_key_compile),
+        cmocka_unit_test(test_key_variables_are_access_log_variables),
+        cmocka_unit_test(test_addr_parse),
     };
 
     (void) sl_log_init_stderr();

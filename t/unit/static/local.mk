@@ -4,7 +4,7 @@ if SL_MODULE_STATIC
 sl_static_tests = \
 	t/unit/static/test_static_range \
 	t/unit/static/test_static_cond \
-	t/unit/static/test_static_etag \
+	t/unit/static/test_static_file \
 	t/unit/static/test_static_mime \
 	t/unit/static/test_static_conf \
 	t/unit/static/test_static_path \
@@ -17,13 +17,15 @@ t_unit_static_test_static_range_SOURCES = t/unit/static/test_static_range.c
 t_unit_static_test_static_range_CFLAGS = $(SL_TEST_CFLAGS)
 t_unit_static_test_static_range_LDADD = $(SL_TEST_LIBS)
 
-t_unit_static_test_static_cond_SOURCES = t/unit/static/test_static_cond.c
+t_unit_static_test_static_cond_SOURCES = t/unit/static/test_static_cond.c \
+	t/unit/guard.h
 t_unit_static_test_static_cond_CFLAGS = $(SL_TEST_CFLAGS)
 t_unit_static_test_static_cond_LDADD = $(SL_TEST_LIBS)
 
-t_unit_static_test_static_etag_SOURCES = t/unit/static/test_static_etag.c
-t_unit_static_test_static_etag_CFLAGS = $(SL_TEST_CFLAGS)
-t_unit_static_test_static_etag_LDADD = $(SL_TEST_LIBS)
+t_unit_static_test_static_file_SOURCES = t/unit/static/test_static_file.c \
+	t/unit/static/tree.h
+t_unit_static_test_static_file_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_static_test_static_file_LDADD = $(SL_TEST_LIBS)
 
 t_unit_static_test_static_mime_SOURCES = t/unit/static/test_static_mime.c
 t_unit_static_test_static_mime_CFLAGS = $(SL_TEST_CFLAGS)
@@ -42,7 +44,8 @@ t_unit_static_test_static_autoindex_SOURCES = \
 t_unit_static_test_static_autoindex_CFLAGS = $(SL_TEST_CFLAGS)
 t_unit_static_test_static_autoindex_LDADD = $(SL_TEST_LIBS)
 
-t_unit_static_test_static_cache_SOURCES = t/unit/static/test_static_cache.c
+t_unit_static_test_static_cache_SOURCES = t/unit/static/test_static_cache.c \
+	t/unit/static/tree.h
 t_unit_static_test_static_cache_CFLAGS = $(SL_TEST_CFLAGS)
 t_unit_static_test_static_cache_LDADD = $(SL_TEST_LIBS)
 

@@ -1,5 +1,5 @@
 /*
- * test_loop_rearm.c: unregistering and registering a connection again
+ * test_epoll_rearm.c: unregistering and registering a connection again
  * (sl_loop_del_conn + sl_loop_add_conn / sl_loop_add_level), through
  * sl_event.h, with epoll_ctl and epoll_wait wrapped (-Wl,--wrap) to count
  * the system calls and to see what the kernel still reports. Covers: a

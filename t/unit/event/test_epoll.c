@@ -1,9 +1,13 @@
 /*
- * test_loop.c: registration and dispatch through sl_event.h, on socketpairs:
- * edge-triggered read/write readiness, eof, level-triggered registration,
- * unregistering, the stale-event rule (a connection closed while its event
- * waits later in the same epoll batch gets no callback, even when its slot
- * is reused at once), the cross-thread wake-up, signals and stop.
+ * test_epoll.c: the loop on epoll (event layer, sl_epoll.c): registration
+ * and dispatch through sl_event.h, on socketpairs: edge-triggered
+ * read/write readiness, eof, level-triggered registration, unregistering,
+ * the stale-event rule (a connection closed while its event waits later
+ * in the same epoll batch gets no callback, even when its slot is reused
+ * at once), closing, and a stop from another thread. Re-arming has its
+ * own binary (test_epoll_rearm.c, with system calls wrapped); the wake-up,
+ * signals and the connection array have theirs (test_wakeup.c,
+ * test_evsignal.c, test_conns.c).
  */
 #include "sl_core.h"
 #include "sl_event.h"
@@ -12,42 +16,17 @@
 
 #include <pthread.h>
 
-typedef struct {
-    sl_loop_t      *loop;
-    sl_conns_t     *conns;
-    evtest_log_t    log;
-} tl_state_t;
-
-static tl_state_t  *tl;
-static int          tl_reads, tl_writes;
-static char         tl_calls[64];         /* which connections ran, by id */
-static int          tl_ncalls;
+static evtest_loop_t  *tl;
+static int             tl_reads, tl_writes;
+static char            tl_calls[64];      /* which connections ran, by id */
+static int             tl_ncalls;
 
 static int
 tl_setup(void **state)
 {
-    static tl_state_t  s;
-
-    evtest_log_open(&s.log);
-    s.loop = sl_loop_create(64, &s.log.log);
-    assert_non_null(s.loop);
-    s.conns = sl_conns_create(s.loop, 16, &s.log.log);
-    assert_non_null(s.conns);
-    tl = &s;
+    (void) evtest_loop_setup(state);
+    tl = *state;
     tl_reads = tl_writes = tl_ncalls = 0;
-    *state = &s;
-    return 0;
-}
-
-static int
-tl_teardown(void **state)
-{
-    tl_state_t  *s = *state;
-
-    assert_int_equal(evtest_log_count(&s->log, "[alert]"), 0);
-    sl_conns_destroy(s->conns);
-    sl_loop_destroy(s->loop);
-    evtest_log_close(&s->log);
     return 0;
 }
 
@@ -91,9 +70,9 @@ tl_conn(int fd, int id)
 static void
 test_edge_triggered_read_write_and_eof(void **state)
 {
-    tl_state_t  *s = *state;
-    sl_conn_t   *c;
-    int          sv[2];
+    evtest_loop_t  *s = *state;
+    sl_conn_t      *c;
+    int             sv[2];
 
     evtest_socketpair(sv);
     c = tl_conn(sv[0], 1);
@@ -134,10 +113,10 @@ tl_count_handler(sl_event_t *ev)
 static void
 test_level_triggered_repeats_until_read(void **state)
 {
-    tl_state_t  *s = *state;
-    sl_conn_t    c;
-    int          sv[2];
-    char         ch;
+    evtest_loop_t  *s = *state;
+    sl_conn_t       c;
+    int             sv[2];
+    char            ch;
 
     evtest_socketpair(sv);
     sl_conn_init(&c, sv[0]);
@@ -195,7 +174,7 @@ tl_close_other_handler(sl_event_t *ev)
 }
 
 static void
-tl_stale_event_case(tl_state_t *s, int reuse)
+tl_stale_event_case(evtest_loop_t *s, int reuse)
 {
     int   a[2], b[2], r[2];
     int   i;
@@ -257,9 +236,9 @@ tl_close_self_handler(sl_event_t *ev)
 static void
 test_read_handler_closing_skips_write_handler(void **state)
 {
-    tl_state_t  *s = *state;
-    sl_conn_t   *c;
-    int          sv[2];
+    evtest_loop_t  *s = *state;
+    sl_conn_t      *c;
+    int             sv[2];
 
     evtest_socketpair(sv);
     c = tl_conn(sv[0], 1);
@@ -276,9 +255,9 @@ test_read_handler_closing_skips_write_handler(void **state)
 static void
 test_close_removes_timers_and_posted_events(void **state)
 {
-    tl_state_t  *s = *state;
-    sl_conn_t   *c;
-    int          sv[2];
+    evtest_loop_t  *s = *state;
+    sl_conn_t      *c;
+    int             sv[2];
 
     evtest_socketpair(sv);
     c = tl_conn(sv[0], 1);
@@ -299,115 +278,6 @@ test_close_removes_timers_and_posted_events(void **state)
     assert_int_equal(close(sv[1]), 0);
 }
 
-static void
-test_conns_array_exhaustion_and_reuse(void **state)
-{
-    tl_state_t  *s = *state;
-    sl_conn_t   *c[16], *extra;
-    sl_uint_t    first;
-    int          i;
-
-    for (i = 0; i < 16; i++) {
-        c[i] = sl_conns_get(s->conns, -1);
-        assert_non_null(c[i]);
-        assert_true(c[i]->pooled);
-        assert_ptr_equal(c[i]->read.data, c[i]);
-        assert_true(c[i]->write.write);
-    }
-    first = c[0]->number;
-    assert_int_equal(c[15]->number, first + 15);
-    assert_int_equal(sl_conns_used(s->conns), 16);
-    assert_int_equal(sl_conns_free_n(s->conns), 0);
-    assert_null(sl_conns_get(s->conns, -1));
-
-    sl_conns_close(s->conns, c[3]);
-    assert_int_equal(sl_conns_free_n(s->conns), 1);
-    extra = sl_conns_get(s->conns, -1);
-    assert_ptr_equal(extra, c[3]);
-    assert_int_equal(extra->number, first + 16);
-    for (i = 0; i < 16; i++) {
-        sl_conns_close(s->conns, c[i]);
-    }
-    assert_int_equal(sl_conns_used(s->conns), 0);
-}
-
-static void
-test_conn_fits_the_memory_budget(void **state)
-{
-    assert_true(sizeof(sl_conn_t) <= 192);
-}
-
-/* Cross-thread wake-up. */
-
-typedef struct {
-    sl_loop_t  *loop;
-    int         n;
-    unsigned    delay_us;
-} tl_waker_t;
-
-static int  tl_woken;
-
-static void
-tl_woken_handler(sl_event_t *ev)
-{
-    tl_woken++;
-}
-
-static void *
-tl_waker_main(void *arg)
-{
-    tl_waker_t  *w = arg;
-    int          i;
-
-    usleep(w->delay_us);
-    for (i = 0; i < w->n; i++) {
-        sl_loop_wakeup(w->loop);
-    }
-    return NULL;
-}
-
-static void
-test_wakeup_from_other_threads(void **state)
-{
-    tl_state_t  *s = *state;
-    sl_event_t   ev;
-    pthread_t    t[4];
-    tl_waker_t   w;
-    uint64_t     t0;
-    int          i;
-
-    memset(&ev, 0, sizeof(ev));
-    ev.handler = tl_woken_handler;
-    assert_int_equal(sl_loop_wakeup_add(s->loop, &ev), SL_OK);
-    tl_woken = 0;
-
-    /* No timers, no descriptors of ours: only the wake-up ends the wait. */
-    w.loop = s->loop;
-    w.n = 1;
-    w.delay_us = 50000;
-    assert_int_equal(pthread_create(&t[0], NULL, tl_waker_main, &w), 0);
-    t0 = evtest_usec();
-    while (tl_woken == 0) {
-        assert_int_equal(sl_loop_run_once(s->loop), SL_OK);
-    }
-    assert_true(evtest_usec() - t0 >= 40000);
-    assert_int_equal(pthread_join(t[0], NULL), 0);
-
-    /* Many wake-ups from several threads coalesce; none is lost. */
-    w.n = 1000;
-    w.delay_us = 0;
-    for (i = 0; i < 4; i++) {
-        assert_int_equal(pthread_create(&t[i], NULL, tl_waker_main, &w), 0);
-    }
-    for (i = 0; i < 4; i++) {
-        assert_int_equal(pthread_join(t[i], NULL), 0);
-    }
-    tl_woken = 0;
-    assert_int_equal(sl_loop_run_once(s->loop), SL_OK);
-    assert_int_equal(tl_woken, 1);
-    sl_loop_wakeup_del(s->loop, &ev);
-}
-
 static void *
 tl_stopper_main(void *arg)
 {
@@ -419,41 +289,12 @@ tl_stopper_main(void *arg)
 static void
 test_stop_from_another_thread(void **state)
 {
-    tl_state_t  *s = *state;
-    pthread_t    t;
+    evtest_loop_t  *s = *state;
+    pthread_t       t;
 
     assert_int_equal(pthread_create(&t, NULL, tl_stopper_main, s->loop), 0);
     assert_int_equal(sl_loop_run(s->loop), SL_OK);
     assert_int_equal(pthread_join(t, NULL), 0);
-}
-
-static int  tl_signo;
-
-static void
-tl_signal_handler(int signo, void *data)
-{
-    assert_ptr_equal(data, tl);
-    tl_signo = signo;
-}
-
-static void
-test_signal_delivered_as_loop_event(void **state)
-{
-    tl_state_t  *s = *state;
-
-    tl_signo = 0;
-    assert_int_equal(sl_loop_signal_add(s->loop, SIGUSR1, tl_signal_handler,
-                                        s), SL_OK);
-    assert_int_equal(sl_loop_signal_add(s->loop, SIGUSR2, tl_signal_handler,
-                                        s), SL_OK);
-    assert_int_equal(kill(getpid(), SIGUSR2), 0);
-    (void) evtest_run_until(s->loop, &tl_signo, 1000);
-    assert_int_equal(tl_signo, SIGUSR2);
-
-    tl_signo = 0;
-    assert_int_equal(kill(getpid(), SIGUSR1), 0);
-    (void) evtest_run_until(s->loop, &tl_signo, 1000);
-    assert_int_equal(tl_signo, SIGUSR1);
 }
 
 int
@@ -461,30 +302,23 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(
-            test_edge_triggered_read_write_and_eof, tl_setup, tl_teardown),
+            test_edge_triggered_read_write_and_eof, tl_setup, evtest_loop_teardown),
         cmocka_unit_test_setup_teardown(
-            test_level_triggered_repeats_until_read, tl_setup, tl_teardown),
+            test_level_triggered_repeats_until_read, tl_setup, evtest_loop_teardown),
         cmocka_unit_test_setup_teardown(
             test_closed_conn_gets_no_pending_event_of_same_batch,
-            tl_setup, tl_teardown),
+            tl_setup, evtest_loop_teardown),
         cmocka_unit_test_setup_teardown(
             test_reused_slot_gets_no_stale_event_of_same_batch,
-            tl_setup, tl_teardown),
+            tl_setup, evtest_loop_teardown),
         cmocka_unit_test_setup_teardown(
             test_read_handler_closing_skips_write_handler,
-            tl_setup, tl_teardown),
+            tl_setup, evtest_loop_teardown),
         cmocka_unit_test_setup_teardown(
             test_close_removes_timers_and_posted_events,
-            tl_setup, tl_teardown),
-        cmocka_unit_test_setup_teardown(
-            test_conns_array_exhaustion_and_reuse, tl_setup, tl_teardown),
-        cmocka_unit_test(test_conn_fits_the_memory_budget),
-        cmocka_unit_test_setup_teardown(test_wakeup_from_other_threads,
-                                        tl_setup, tl_teardown),
+            tl_setup, evtest_loop_teardown),
         cmocka_unit_test_setup_teardown(test_stop_from_another_thread,
-                                        tl_setup, tl_teardown),
-        cmocka_unit_test_setup_teardown(test_signal_delivered_as_loop_event,
-                                        tl_setup, tl_teardown),
+                                        tl_setup, evtest_loop_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
