@@ -3,6 +3,7 @@
 # t/unit/proxy/local.mk, its integration test and the backend it starts
 # in t/integration/local.mk and t/backend/local.mk.
 if SL_MODULE_PROXY
+sl_modules_built += proxy
 libsluice_a_SOURCES += \
 	modules/proxy/sl_proxy.h \
 	modules/proxy/sl_proxy_parse.h \

@@ -2,6 +2,7 @@
 # left out by --disable-static-module). Its unit tests are in
 # t/unit/static/local.mk, its integration test in t/integration/local.mk.
 if SL_MODULE_STATIC
+sl_modules_built += static
 libsluice_a_SOURCES += \
 	modules/static/sl_static.h \
 	modules/static/sl_static_module.c \

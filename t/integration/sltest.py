@@ -13,6 +13,8 @@ Environment:
     SL_BINARY     the sluice binary (default: $SL_BUILDDIR/sluice, else
                   ./sluice)
     SL_SRCDIR     the source tree (tests that need shipped files)
+    SL_MODULES    the modules the binary was built with ("static proxy
+                  status"; make check sets it): see has_module
     SL_TEST_KEEP  1: keep each server's temporary directory (its path is
                   printed on stderr)
     SL_TEST_LOG_LEVEL  a level ("debug"): every config a Server writes logs
@@ -81,6 +83,15 @@ def wait_for(cond, timeout=5.0, interval=0.02, msg="condition"):
             raise AssertionError("timed out after %.1f s waiting for %s"
                                  % (timeout, msg))
         time.sleep(interval)
+
+
+def has_module(name):
+    """Whether the binary under test has module name (configure
+    --disable-NAME-module leaves it out), from SL_MODULES; without it, as
+    when a test is run by hand, every module is assumed. A test that needs
+    a module skips without it: unittest.skipUnless(has_module(...))."""
+    built = os.environ.get("SL_MODULES")
+    return built is None or name in built.split()
 
 
 def with_log_level(text, level):

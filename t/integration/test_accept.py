@@ -13,6 +13,9 @@ import sltest
 import slload
 
 STATUS = '{ match = "= /status"; status = { }; }'
+# The workers' accept counters come from the status module.
+NEEDS_STATUS = unittest.skipUnless(sltest.has_module("status"),
+                                   "built without the status module")
 OK = '{ match = "/"; return = { status = 200; body = "ok\\n"; }; }'
 
 
@@ -24,6 +27,7 @@ def accepted_per_worker(port):
         r'generation="\d+"\} (\d+)$', body, re.M)}
 
 
+@NEEDS_STATUS
 @unittest.skipUnless(slload.have_loadgen(), "no %s (make check builds it)"
                      % slload.LOADGEN)
 class AcceptStrategies(unittest.TestCase):
@@ -63,6 +67,7 @@ def accepted_total(port):
     return sum(accepted_per_worker(port).values())
 
 
+@NEEDS_STATUS
 class DeferredAccept(unittest.TestCase):
     """deferred_accept = true sets TCP_DEFER_ACCEPT: a client that has
     connected but sent nothing is not accepted yet (the status counters
