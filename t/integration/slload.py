@@ -119,7 +119,7 @@ class Reloader:
                 self.done += 1
             else:
                 self.failed += 1
-            time.sleep(pause)
+            time.sleep(pause)   # the pace of the reloads, not a wait
 
 
 def worker_conf(workers, accept="reuseport", body="ok", extra_top="",
@@ -135,15 +135,9 @@ def worker_conf(workers, accept="reuseport", body="ok", extra_top="",
 
 
 def listening_inodes(port):
-    """The inodes of the TCP sockets listening on port (any address), from
-    /proc/net/tcp and tcp6."""
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in sltest.read_text(table).splitlines()[1:]:
-            f = line.split()
-            if f[3] == "0A" and int(f[1].rsplit(":", 1)[1], 16) == port:
-                inodes.add(int(f[9]))
-    return inodes
+    """The inodes of the TCP sockets listening on port (any address)."""
+    return {s["inode"] for s in sltest.tcp_sockets(port)
+            if s["state"] == "LISTEN" and s["local"] == port}
 
 
 def socket_inodes(pid):

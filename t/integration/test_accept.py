@@ -41,7 +41,7 @@ class AcceptStrategies(unittest.TestCase):
         # 40 clients that close after each request, 10 that keep alive.
         load = slload.start(self, srv.port, keepalive=10, close=40,
                             rate=3000)
-        time.sleep(1.5)
+        time.sleep(1.5)   # the share is measured over a stretch of load
         stats = load.stop()
         slload.assert_clean(self, stats)
         after = accepted_per_worker(srv.port)
@@ -78,26 +78,37 @@ class DeferredAccept(unittest.TestCase):
                            http="deferred_accept = %s;\n"
                                 % ("true" if deferred else "false"))
 
-    def silent_client_counted(self, srv):
-        """Whether a connected, silent client was accepted; it is then
-        served once it sends its request."""
+    def silent_client_counted(self, srv, deferred):
+        """Whether a connected, silent client was accepted (1) or not (0),
+        as expected with deferred_accept on or off; it is then served
+        once it sends its request."""
         before = accepted_total(srv.port)
         c = sltest.Client(srv.port)
         self.addCleanup(c.close)
-        time.sleep(0.2)
-        # Less than the kernel's one second of waiting for the request.
-        counted = accepted_total(srv.port) - before - 1
+        polls = []
+
+        def counted():
+            # Each status request is an accepted connection too.
+            polls.append(1)
+            return accepted_total(srv.port) - before - len(polls)
+        if deferred:
+            # Not accepted: only time can show it. Well within the
+            # kernel's one second of waiting for the request.
+            time.sleep(0.2)
+            n = counted()
+        else:
+            n = sltest.wait_for(counted, msg="the silent client accepted")
         c.request("GET", "/", headers=["Connection: close"])
         self.assertEqual(c.read_response().status, 200)
-        return counted
+        return n
 
     def test_silent_client_waits_in_the_kernel(self):
         srv = sltest.start(self, self.conf(True))
-        self.assertEqual(self.silent_client_counted(srv), 0)
+        self.assertEqual(self.silent_client_counted(srv, True), 0)
 
     def test_off_accepts_at_once(self):
         srv = sltest.start(self, self.conf(False))
-        self.assertEqual(self.silent_client_counted(srv), 1)
+        self.assertEqual(self.silent_client_counted(srv, False), 1)
 
     def test_reload_turns_it_on_and_off_on_kept_sockets(self):
         srv = sltest.start(self, self.conf(False))
@@ -107,7 +118,7 @@ class DeferredAccept(unittest.TestCase):
             srv.kill(signal.SIGHUP)
             srv.wait_log(r"reload done", since=mark)
             srv.wait_workers(1)
-            self.assertEqual(self.silent_client_counted(srv),
+            self.assertEqual(self.silent_client_counted(srv, deferred),
                              0 if deferred else 1)
 
     def test_quit_serves_clients_that_had_not_spoken(self):
@@ -118,10 +129,11 @@ class DeferredAccept(unittest.TestCase):
         clients = [sltest.Client(srv.port) for _ in range(5)]
         for c in clients:
             self.addCleanup(c.close)
-        time.sleep(0.1)
         r = sltest.run(["-s", "quit", "-c", srv.conf_path])
         self.assertEqual(r.returncode, 0, r.stderr)
-        time.sleep(0.3)
+        # They speak once the worker has begun its final stop.
+        srv.wait_log(r"final stop: clients connected without sending "
+                     r"their request")
         for c in clients:
             c.request("GET", "/")
         for c in clients:
@@ -153,7 +165,7 @@ class DeferredAccept(unittest.TestCase):
         srv = sltest.start(self, self.conf(True))
         load = slload.start(self, srv.port, keepalive=5, close=20,
                             rate=2000)
-        time.sleep(1)
+        time.sleep(1)   # a stretch of load, then its count
         stats = load.stop()
         slload.assert_clean(self, stats)
         self.assertGreater(stats["connects"], 500, slload.summary(stats))

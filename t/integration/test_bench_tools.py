@@ -14,8 +14,9 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
+
+import sltest
 
 SRCDIR = os.environ.get("SL_SRCDIR", os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -104,7 +105,9 @@ class Canned(unittest.TestCase):
         port = self.start("-C")
         s = self.connect(port)
         s.sendall(HEAD[:10])
-        time.sleep(0.2)
+        sltest.wait_for(lambda: (lambda end: end and end["inode"]
+                                 and end["rx"] == 0)(sltest.server_end(s)),
+                        msg="canned to accept and read the first part")
         s.sendall(HEAD[10:])
         answers, _ = read_answers(s, 1)
         self.assertTrue(answers[0][0].startswith(b"HTTP/1.1 200 OK"))

@@ -221,7 +221,7 @@ class Pipelining(EngineCase):
         c = self.client()
         for i, part in enumerate(parts):
             c.send(part + (b"\r" if i < len(parts) - 1 else b""))
-            time.sleep(0.002)
+            time.sleep(0.002)   # separate segments, not a wait
         self.check(c)
 
     def test_long_pipeline_larger_than_the_read_buffer(self):

@@ -39,6 +39,12 @@ class Limits(unittest.TestCase):
     def warnings(self, srv):
         return re.findall(WARN % srv.pid, srv.error_log())
 
+    def assert_nofile(self, pid, want):
+        """A new worker sets its limit right after fork: waits for it."""
+        sltest.wait_for(lambda: sltest.proc_nofile(pid) == want,
+                        msg="worker %d to set its limit to %r" % (pid, want))
+        self.assertEqual(sltest.proc_nofile(pid), want)
+
     def test_soft_limit_is_raised_to_the_hard_one_and_the_rest_warned(self):
         srv = start(self, "worker_connections = 1000;")
         for pid in srv.workers():
@@ -79,11 +85,11 @@ class Limits(unittest.TestCase):
                                              "worker_rlimit_nofile = 400;"))
         srv.kill(signal.SIGHUP)
         new = srv.wait_workers(1, exclude=old, timeout=10)
-        self.assertEqual(sltest.proc_nofile(new[0]), (400, HARD))
+        self.assert_nofile(new[0], (400, HARD))
         # A worker respawned later gets its generation's limit too.
         os.kill(new[0], signal.SIGKILL)
         new = srv.wait_workers(1, exclude=new, timeout=10)
-        self.assertEqual(sltest.proc_nofile(new[0]), (400, HARD))
+        self.assert_nofile(new[0], (400, HARD))
         # Left out again: as needed, never below what the master got.
         srv.write_conf(srv.conf_text.replace("worker_rlimit_nofile = 300;",
                                              ""))

@@ -135,6 +135,8 @@ class Idle(unittest.TestCase):
         srv = sltest.start(self, conf())
         pids = [srv.pid] + srv.wait_workers(2)
         self.assertEqual(sltest.get(srv.port).status, 200)
+        # What never happens can only be shown by time passing: let the
+        # request's aftermath pass, then count wake-ups over 2.5 s.
         time.sleep(0.5)
         before = self.wakeups(pids)
         time.sleep(2.5)

@@ -100,7 +100,8 @@ class Notify(unittest.TestCase):
         c = socket.create_connection(("127.0.0.1", srv.port))
         self.addCleanup(c.close)
         c.sendall(b"GET / HTTP/1.1\r\n")
-        time.sleep(0.2)   # accepted: the worker holds it
+        sltest.wait_for(lambda: sltest.accepted(c),
+                        msg="the worker to accept the client")
         start = len(srv.notify.all())
         srv.kill(signal.SIGQUIT)
         i, _ = srv.notify.wait("STOPPING", "1", start)
@@ -110,7 +111,8 @@ class Notify(unittest.TestCase):
         usec = int(ext["EXTEND_TIMEOUT_USEC"])
         self.assertGreater(usec, 29000000)
         self.assertLessEqual(usec, 30000000)
-        # Still draining: the master waits for the connection.
+        # Still draining: the master waits for the connection. That it
+        # does not exit only time passing can show.
         time.sleep(0.5)
         self.assertTrue(srv.alive())
         c.close()
@@ -148,7 +150,7 @@ class Watchdog(unittest.TestCase):
         # heartbeat timer, not traffic, keeps the pings coming.
         srv = self.start()
         sltest.wait_for(lambda: self.pings(srv), 3, msg="a first ping")
-        time.sleep(3.5)
+        time.sleep(3.5)   # the staleness limit must pass: time, not a state
         n = len(srv.notify.all())
         sltest.wait_for(lambda: self.pings(srv, n), 3, msg="a ping at 4 s")
         self.assertNotIn("not responding", srv.error_log())

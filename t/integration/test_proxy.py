@@ -54,6 +54,24 @@ class Backend:
     def get(self, path):
         return sltest.get(self.port, path)
 
+    def wait_requests(self, since, n=1):
+        """Waits until the backend has read n requests more than since (a
+        count()[1]), not counting the /count requests that ask."""
+        asked = []
+
+        def seen():
+            asked.append(1)
+            return self.count()[1] - since - len(asked) >= n
+        sltest.wait_for(seen, msg="%d more requests at backend %s"
+                        % (n, self.name))
+
+    def held(self):
+        """The connections other processes hold open to the backend (the
+        proxy's, unless the test has its own)."""
+        return [s for s in sltest.tcp_sockets(self.port)
+                if s["remote"] == self.port
+                and s["state"] in ("ESTABLISHED", "CLOSE_WAIT")]
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.kill()
@@ -399,7 +417,15 @@ class TestForwarding(ProxyCase):
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
         size = 64 * 1024 * 1024
         s.sendall(b"GET /size/%d HTTP/1.1\r\nHost: x\r\n\r\n" % size)
-        time.sleep(1.0)   # the client reads nothing: sockets fill up
+        # The client reads nothing: the sockets fill up to the backend,
+        # whose bytes then wait unread in the proxy's socket.
+        unread = []
+
+        def backend_stalled():
+            unread.append(sum(c["rx"] for c in self.be["b1"].held()))
+            return unread[-1] and unread[-1:] == unread[-2:-1]
+        sltest.wait_for(backend_stalled, 10, interval=0.1,
+                        msg="the proxy to stop reading the backend")
         rss1 = int(sltest.proc_status(worker, "VmRSS").split()[0])
         self.assertLess(rss1 - rss0, 8 * 1024, "worker grew by %d KiB"
                         % (rss1 - rss0))
@@ -422,9 +448,10 @@ class TestForwarding(ProxyCase):
 
     def test_client_gone_releases_the_backend(self):
         mark = self.srv.log_mark()
+        before = self.be["b1"].count()[1]
         c = sltest.Client(self.srv.port)
         c.request("GET", "/slow/3000")
-        time.sleep(0.2)
+        self.be["b1"].wait_requests(before)   # then the client goes
         c.close()
         t0 = time.monotonic()
         self.srv.wait_log(r"client closed the connection before the "
@@ -566,7 +593,8 @@ class TestFailures(ProxyCase):
         # The backend closes idle connections after 0.3 s: the proxy sees
         # the EOF and does not reuse what is gone.
         self.assertEqual(self.get("/idle/echo/1").status, 200)
-        time.sleep(0.6)
+        sltest.wait_for(lambda: not self.be["idle"].held(),
+                        msg="the proxy to close what the backend closed")
         self.assertEqual(self.get("/idle/echo/2").status, 200)
         # A kept connection that dies on reuse (the backend reads the next
         # request and closes): a GET is retried on a new connection ...
@@ -701,12 +729,14 @@ class TestBalancing(ProxyCase):
         # the pool's size come back and are reused, not closed and opened
         # again for every round (that would be 2 a round).
         conns0, _ = self.be["b3"].count()
+        others = len(self.be["b3"].held())     # other pools' idle ones
         self.concurrent(4, 8, "/ka2/slow/50")
         conns1, _ = self.be["b3"].count()
         self.assertLessEqual(conns1 - conns0, 4 + 1)   # and our /count
         # Idle for longer than a second, the surplus is gone and the pool
         # keeps its two: three requests at once need one new connection.
-        time.sleep(1.6)
+        sltest.wait_for(lambda: len(self.be["b3"].held()) <= others + 2,
+                        3, msg="the surplus idle connections to close")
         self.concurrent(3, 1, "/ka2/slow/300")
         conns2, _ = self.be["b3"].count()
         self.assertEqual(conns2 - conns1, 1 + 1)

@@ -49,7 +49,7 @@ class Soak(unittest.TestCase):
         # the stop does.
         quit_load = slload.start(self, srv.port, keepalive=KEEPALIVE,
                                  close=CLOSE)
-        time.sleep(0.5)
+        time.sleep(0.5)   # a stretch of load: connections in every state
         r = sltest.run(["-s", "quit", "-c", srv.conf_path])
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(srv.wait_exit(10), 0)

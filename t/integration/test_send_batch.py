@@ -130,7 +130,7 @@ class SendBatch(unittest.TestCase):
         for i in range(n):
             s.sendall(b"GET /%s HTTP/1.1\r\nHost: x\r\n\r\n"
                       % (b"a" if i % 2 == 0 else b"b"))
-            time.sleep(0.001)
+            time.sleep(0.001)   # the client's pace, not a wait
         return s
 
     def test_unread_responses_arrive_whole_and_in_order(self):

@@ -22,7 +22,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import unittest
 
 import sltest
@@ -229,7 +228,11 @@ class DescriptorStore(unittest.TestCase):
                 result["error"] = e
         t = threading.Thread(target=client)
         t.start()
-        time.sleep(0.5)
+        # Its SYN is out (the stopped sockets leave it unanswered until
+        # the next master takes them, and the kernel retries it).
+        sltest.wait_for(lambda: any(
+            s["remote"] == srv.port for s in sltest.tcp_sockets(srv.port)),
+            msg="the client connecting")
         names = ":".join([store_name(srv.port)] * len(fds))
         srv2 = ActivatedServer(slload.worker_conf(2), list(fds),
                                keep_fds=True, env={"LISTEN_FDNAMES": names})
