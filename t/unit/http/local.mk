@@ -53,3 +53,22 @@ t_unit_http_test_http_log_SOURCES = t/unit/http/test_http_log.c \
 	t/unit/event/evtest.h
 t_unit_http_test_http_log_CFLAGS = $(SL_TEST_CFLAGS)
 t_unit_http_test_http_log_LDADD = $(SL_TEST_LIBS)
+
+# The engine's pure and near-pure parts: routing, the response head, the
+# cork of pipelined responses (on a socketpair and a loop).
+sl_unit_tests += t/unit/http/test_http_route t/unit/http/test_http_response \
+	t/unit/http/test_http_cork
+
+t_unit_http_test_http_route_SOURCES = t/unit/http/test_http_route.c
+t_unit_http_test_http_route_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_http_test_http_route_LDADD = $(SL_TEST_LIBS)
+
+t_unit_http_test_http_response_SOURCES = t/unit/http/test_http_response.c \
+	t/unit/event/evtest.h
+t_unit_http_test_http_response_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_http_test_http_response_LDADD = $(SL_TEST_LIBS)
+
+t_unit_http_test_http_cork_SOURCES = t/unit/http/test_http_cork.c \
+	t/unit/event/evtest.h
+t_unit_http_test_http_cork_CFLAGS = $(SL_TEST_CFLAGS)
+t_unit_http_test_http_cork_LDADD = $(SL_TEST_LIBS)
