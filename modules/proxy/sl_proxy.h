@@ -368,7 +368,6 @@ void sl_proxy_send_rewind(sl_proxy_ctx_t *ctx);
 void sl_proxy_send_stop(sl_proxy_ctx_t *ctx, sl_err_t err);
 
 /* sl_proxy_relay.c */
-void sl_proxy_relay_start(sl_proxy_ctx_t *ctx);
 void sl_proxy_read(sl_proxy_ctx_t *ctx);
 void sl_proxy_client_drained(sl_http_request_t *r);
 
