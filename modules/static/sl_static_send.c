@@ -351,7 +351,6 @@ sl_static_send_multipart(sl_static_ctx_t *ctx, sl_static_file_t *f,
     sl_str_t            type;
     u_char              boundary[32], part[512], *p;
     size_t              blen, i;
-    off_t               total;
 
     r = ctx->r;
     type = r->content_type;   /* the parts' type; the whole's is below */
@@ -371,7 +370,6 @@ sl_static_send_multipart(sl_static_ctx_t *ctx, sl_static_file_t *f,
 
     head = NULL;
     tail = &head;
-    total = 0;
     for (i = 0; i <= n; i++) {
         if (i < n) {
             p = sl_slprintf(part, part + sizeof(part), "\r\n--%.*s\r\n"
@@ -390,7 +388,6 @@ sl_static_send_multipart(sl_static_ctx_t *ctx, sl_static_file_t *f,
         }
         *tail = cl;
         tail = &cl->next;
-        total += p - part;
         if (i == n) {
             cl->buf->last_buf = 1;
             break;
@@ -401,10 +398,9 @@ sl_static_send_multipart(sl_static_ctx_t *ctx, sl_static_file_t *f,
         }
         *tail = cl;
         tail = &cl->next;
-        total += ranges[i].last - ranges[i].start + 1;
     }
     r->status = 206;
-    r->content_length = total;
+    r->content_length = sl_chain_size(head);   /* parts and their heads */
     if (sl_http_send_header(r) != SL_OK) {
         return SL_ERROR;
     }

@@ -44,8 +44,7 @@ sl_log_error_core(sl_uint_t level, sl_log_t *log, sl_err_t err,
     }
     end = line + sizeof(line) - 1;   /* room for the newline */
     p = sl_cpymem(line, sl_cached_log_time.data, sl_cached_log_time.len);
-    p = sl_slprintf(p, end, " [%s] %d#0: ",
-                    sl_log_level_names[sl_min(level, (sl_uint_t) SL_LOG_DEBUG)],
+    p = sl_slprintf(p, end, " [%s] %d#0: ", sl_log_level_name(level),
                     (int) getpid());
     if (log->connection) {
         p = sl_slprintf(p, end, "*%lu ", (unsigned long) log->connection);
@@ -105,20 +104,6 @@ sl_log_add_context(sl_log_t *log, u_char *p, u_char *end)
         p = log->handler(log, p, (size_t) (end - p));
     }
     return p;
-}
-
-
-int
-sl_log_level_from_name(const char *name)
-{
-    size_t  i;
-
-    for (i = 0; sl_log_level_names[i]; i++) {
-        if (strcmp(name, sl_log_level_names[i]) == 0) {
-            return (int) i;
-        }
-    }
-    return -1;
 }
 
 

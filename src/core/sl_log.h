@@ -82,8 +82,8 @@ sl_int_t sl_log_errtext(char *buf, size_t size, sl_err_t err,
  */
 extern const char *const  sl_log_level_names[];
 
-/* "emerg" .. "debug" -> level; -1 for an unknown name. */
-int sl_log_level_from_name(const char *name);
+/* The name of level as a log line shows it: "emerg" .. "debug" (a level
+ * above debug is "debug"). Static text. */
 const char *sl_log_level_name(sl_uint_t level);
 
 /*

@@ -6,12 +6,6 @@
  */
 #include "sl_core.h"
 
-struct sl_pool_large_s {
-    sl_pool_large_t  *next;
-    void             *alloc;
-    size_t            size;
-};
-
 #define SL_POOL_SKIP_AFTER  4
 /* Sizes near SIZE_MAX would wrap when aligned: refuse them outright. */
 #define SL_POOL_SIZE_MAX    (SIZE_MAX / 2)
@@ -267,24 +261,4 @@ sl_pool_cleanup_add(sl_pool_t *pool, sl_pool_cleanup_pt handler, void *data)
     c->next = pool->cleanup;
     pool->cleanup = c;
     return c;
-}
-
-
-size_t
-sl_pool_footprint(const sl_pool_t *pool)
-{
-    const sl_pool_block_t  *b;
-    const sl_pool_large_t  *l;
-    size_t                  n;
-
-    n = pool->block_size;
-    for (b = pool->first.next; b; b = b->next) {
-        n += pool->block_size;
-    }
-    for (l = pool->large; l; l = l->next) {
-        if (l->alloc) {
-            n += l->size;
-        }
-    }
-    return n;
 }

@@ -23,6 +23,13 @@ struct sl_pool_cleanup_s {
     sl_pool_cleanup_t   *next;
 };
 
+/* An allocation too large for a block: malloc'd on its own. */
+struct sl_pool_large_s {
+    sl_pool_large_t     *next;
+    void                *alloc;    /* NULL once freed early (sl_pfree) */
+    size_t               size;
+};
+
 struct sl_pool_block_s {
     u_char              *last;
     u_char              *end;
@@ -79,9 +86,6 @@ sl_int_t sl_pfree(sl_pool_t *pool, void *p);
  */
 sl_pool_cleanup_t *sl_pool_cleanup_add(sl_pool_t *pool,
     sl_pool_cleanup_pt handler, void *data);
-
-/* Bytes of memory the pool holds from malloc: for tests and statistics. */
-size_t sl_pool_footprint(const sl_pool_t *pool);
 
 /*
  * Memory kept for reuse instead of freed is poisoned in ASan builds while

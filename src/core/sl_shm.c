@@ -34,15 +34,6 @@ sl_shm_create(void)
 }
 
 
-void
-sl_shm_destroy(sl_shm_t *shm)
-{
-    if (shm) {
-        (void) munmap(shm, sizeof(sl_shm_t));
-    }
-}
-
-
 sl_shm_zone_t *
 sl_shm_zone_add(sl_cycle_t *cycle, const char *name, size_t size,
     unsigned flags, char *err, size_t errsize)

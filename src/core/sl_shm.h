@@ -41,9 +41,12 @@ struct sl_shm_s {
     sl_shm_slot_t       slots[SL_SHM_SLOTS];
 };
 
-/* Maps a zeroed shared area; NULL with errno set on failure. */
+/*
+ * Maps a zeroed shared area; NULL with errno set on failure. The master
+ * keeps it for its whole life (every generation of workers shares it),
+ * so it is never unmapped.
+ */
 sl_shm_t *sl_shm_create(void);
-void sl_shm_destroy(sl_shm_t *shm);
 
 typedef struct sl_shm_zone_s  sl_shm_zone_t;
 

@@ -273,7 +273,7 @@ fx_teardown(void **state)
     sl_conns_destroy(fx->w.conns);
     free(fx->w.hconns);
     sl_loop_destroy(fx->loop);
-    sl_shm_destroy(fx->cycle.shm);
+    (void) munmap(fx->cycle.shm, sizeof(sl_shm_t));
     evtest_log_close(&fx->log);
     sl_http_worker = NULL;
     fx_current = NULL;
