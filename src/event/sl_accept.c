@@ -191,13 +191,6 @@ sl_accept_destroy(sl_accept_t *a)
 }
 
 
-int
-sl_accept_is_polling(sl_accept_t *a)
-{
-    return a->polling;
-}
-
-
 /*
  * Before epoll_wait. Returns the timeout to use: unchanged, or capped so
  * a worker without the mutex tries again soon.

@@ -122,9 +122,6 @@ void sl_accept_drain(sl_accept_t *a);
 /* Stops, detaches from the loop and frees. NULL is ok. */
 void sl_accept_destroy(sl_accept_t *a);
 
-/* True while the listen sockets are in this worker's epoll set. */
-int sl_accept_is_polling(sl_accept_t *a);
-
 /*
  * Frees the mutex if pid holds it (the master, after reaping pid).
  * Returns 1 when it did, 0 otherwise.

@@ -42,24 +42,6 @@ sl_conns_create(sl_loop_t *loop, sl_uint_t n, sl_log_t *log)
 }
 
 
-void
-sl_conns_destroy(sl_conns_t *cs)
-{
-    sl_uint_t  i;
-
-    if (cs == NULL) {
-        return;
-    }
-    for (i = 0; i < cs->size; i++) {
-        if (cs->conns[i].pooled) {
-            sl_conns_close(cs, &cs->conns[i]);
-        }
-    }
-    free(cs->conns);
-    free(cs);
-}
-
-
 sl_conn_t *
 sl_conns_get(sl_conns_t *cs, int fd)
 {

@@ -20,16 +20,10 @@ struct sl_conns_s {
 
 /*
  * Allocates n connections for loop; new connections log to log (not
- * NULL, must outlive the array). Returns NULL on failure, logged.
+ * NULL, must outlive the array). Returns NULL on failure, logged. A
+ * worker keeps its array until it exits: nothing frees it.
  */
 sl_conns_t *sl_conns_create(sl_loop_t *loop, sl_uint_t n, sl_log_t *log);
-
-/*
- * Frees the array. Every connection must have been closed; the
- * descriptors of any still in use are closed without callbacks. NULL is
- * ok.
- */
-void sl_conns_destroy(sl_conns_t *cs);
 
 /*
  * Takes a free connection for fd: initialised as by sl_conn_init, with a

@@ -286,16 +286,6 @@ void sl_timer_del(sl_loop_t *loop, sl_event_t *ev);
  */
 sl_int_t sl_timer_reserve(sl_loop_t *loop, sl_uint_t n);
 
-/* Number of timers set. */
-sl_uint_t sl_timer_count(sl_loop_t *loop);
-
-/*
- * True when a timer without ev->cancelable is set: a graceful exit waits
- * for those. Set cancelable before arming the timer. O(n); meant for the
- * shutdown path.
- */
-int sl_loop_has_uncancelable_timers(sl_loop_t *loop);
-
 /*
  * Queues ev to be handled later in this iteration (or the next one, when
  * posted while posted events run): SL_POSTED_ACCEPT right after

@@ -1,8 +1,9 @@
 /*
  * sl_loop.h: the loop's insides, shared by the .c files of the event layer
  * only (sl_epoll.c, sl_timer.c, sl_posted.c, sl_wakeup.c, sl_evsignal.c,
- * sl_accept.c). Nothing outside src/event includes this; the public
- * contract is sl_event.h.
+ * sl_accept.c). Nothing outside src/event includes this but unit tests
+ * that look at what a loop holds (its timers); the public contract is
+ * sl_event.h.
  */
 #ifndef SL_LOOP_H
 #define SL_LOOP_H

@@ -132,18 +132,6 @@ sl_thread_pool_post(sl_thread_pool_t *tp, sl_thread_task_t *task)
 }
 
 
-unsigned
-sl_thread_pool_queued(sl_thread_pool_t *tp)
-{
-    unsigned  n;
-
-    (void) pthread_mutex_lock(&tp->mutex);
-    n = tp->queued;
-    (void) pthread_mutex_unlock(&tp->mutex);
-    return n;
-}
-
-
 void
 sl_thread_pool_destroy(sl_thread_pool_t *tp)
 {

@@ -52,9 +52,6 @@ sl_thread_pool_t *sl_thread_pool_create(sl_loop_t *loop, unsigned threads,
  */
 sl_int_t sl_thread_pool_post(sl_thread_pool_t *tp, sl_thread_task_t *task);
 
-/* Tasks queued and not yet started by a thread. */
-unsigned sl_thread_pool_queued(sl_thread_pool_t *tp);
-
 /*
  * Stops and joins the threads: each finishes the work in hand; tasks not
  * started are dropped, and completion handlers that have not run yet never

@@ -76,27 +76,6 @@ sl_timer_reserve(sl_loop_t *loop, sl_uint_t n)
 }
 
 
-sl_uint_t
-sl_timer_count(sl_loop_t *loop)
-{
-    return loop->ntimers;
-}
-
-
-int
-sl_loop_has_uncancelable_timers(sl_loop_t *loop)
-{
-    sl_uint_t  i;
-
-    for (i = 0; i < loop->ntimers; i++) {
-        if (!loop->heap[i].ev->cancelable) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-
 int
 sl_timer_timeout(sl_loop_t *loop)
 {

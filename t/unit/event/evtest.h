@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 
@@ -180,6 +181,72 @@ evtest_run_until(sl_loop_t *loop, volatile int *flag, unsigned msec)
     return *flag;
 }
 
+/*
+ * Whether descriptor fd is in an epoll set of this process, as
+ * /proc/self/fdinfo lists each epoll descriptor's targets ("tfd: N"). A
+ * test runs one loop: this is its set, seen from outside (whether the
+ * accept code polls its listen sockets, say).
+ */
+static inline int
+evtest_epoll_has(int fd)
+{
+    char            path[300], link[64], line[256];
+    struct dirent  *e;
+    DIR            *d;
+    FILE           *f;
+    ssize_t         n;
+    int             found, tfd;
+
+    d = opendir("/proc/self/fd");
+    assert_non_null(d);
+    found = 0;
+    while (!found && (e = readdir(d)) != NULL) {
+        (void) snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+        n = readlink(path, link, sizeof(link) - 1);
+        if (n <= 0) {
+            continue;
+        }
+        link[n] = '\0';
+        if (strcmp(link, "anon_inode:[eventpoll]") != 0) {
+            continue;
+        }
+        (void) snprintf(path, sizeof(path), "/proc/self/fdinfo/%s",
+                        e->d_name);
+        f = fopen(path, "r");
+        if (f == NULL) {
+            continue;
+        }
+        while (!found && fgets(line, sizeof(line), f) != NULL) {
+            found = sscanf(line, "tfd: %d", &tfd) == 1 && tfd == fd;
+        }
+        (void) fclose(f);
+    }
+    (void) closedir(d);
+    return found;
+}
+
+/*
+ * Frees a connection array (the server never does: a worker keeps its
+ * array until it exits), closing the connections still in use without
+ * callbacks. NULL is ok.
+ */
+static inline void
+evtest_conns_destroy(sl_conns_t *cs)
+{
+    sl_uint_t  i;
+
+    if (cs == NULL) {
+        return;
+    }
+    for (i = 0; i < cs->size; i++) {
+        if (cs->conns[i].pooled) {
+            sl_conns_close(cs, &cs->conns[i]);
+        }
+    }
+    free(cs->conns);
+    free(cs);
+}
+
 /* The usual fixture (evtest_loop_setup): a loop and its connections. */
 typedef struct {
     evtest_log_t    log;
@@ -211,7 +278,7 @@ evtest_loop_teardown(void **state)
     evtest_loop_t  *s = *state;
 
     assert_int_equal(evtest_log_count(&s->log, "[alert]"), 0);
-    sl_conns_destroy(s->conns);
+    evtest_conns_destroy(s->conns);
     sl_loop_destroy(s->loop);
     evtest_log_close(&s->log);
     free(s);

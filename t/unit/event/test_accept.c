@@ -79,7 +79,7 @@ ta_teardown(void **state)
     assert_int_equal(evtest_log_count(&s->log, "[alert]"), 0);
     sl_accept_destroy(s->accept);
     assert_int_equal(s->mutex->owner, 0);
-    sl_conns_destroy(s->conns);
+    evtest_conns_destroy(s->conns);
     sl_loop_destroy(s->loop);
     assert_int_equal(close(s->lfd), 0);
     assert_int_equal(munmap(s->mutex, sizeof(sl_accept_mutex_t)), 0);
@@ -175,7 +175,7 @@ test_reuseport_accepts_with_peer_address(void **state)
     int          cl[3], i;
 
     ta_create(s, SL_ACCEPT_REUSEPORT, 0);
-    assert_true(sl_accept_is_polling(s->accept));
+    assert_true(evtest_epoll_has(s->lfd));
     for (i = 0; i < 3; i++) {
         cl[i] = evtest_connect(s->port);
         assert_true(cl[i] >= 0);
@@ -230,7 +230,7 @@ ta_out_of_conns_case(ta_state_t *s, sl_accept_strategy_e strategy)
     }
     ta_run_until_accepted(s->loop, 3, 200);
     assert_int_equal(ta_naccepted, 2);      /* only two connections */
-    assert_false(sl_accept_is_polling(s->accept));
+    assert_false(evtest_epoll_has(s->lfd));
     assert_int_equal(evtest_log_count(&s->log,
                      "worker_connections are not enough"), 1);
     for (i = 0; i < 4; i++) {
@@ -282,7 +282,7 @@ ta_stop_case(ta_state_t *s, sl_accept_strategy_e strategy)
     (void) evtest_run_until(s->loop, &ta_naccepted, 30);
     sl_accept_stop(s->accept);
     sl_accept_stop(s->accept);
-    assert_false(sl_accept_is_polling(s->accept));
+    assert_false(evtest_epoll_has(s->lfd));
     cl = evtest_connect(s->port);
     assert_true(cl >= 0);
     (void) evtest_run_until(s->loop, &ta_naccepted, 100);
@@ -320,7 +320,7 @@ test_drain_after_stop_takes_the_queue(void **state)
     assert_int_equal(ta_naccepted, 3);
     sl_accept_drain(s->accept);                 /* empty now: nothing */
     assert_int_equal(ta_naccepted, 3);
-    assert_false(sl_accept_is_polling(s->accept));
+    assert_false(evtest_epoll_has(s->lfd));
     for (i = 0; i < 3; i++) {
         assert_false(ta_client_is_reset(cl[i]));
         assert_int_equal(close(cl[i]), 0);
@@ -351,7 +351,7 @@ test_exclusive_rotation_keeps_accepting(void **state)
     }
     ta_run_until_accepted(s->loop, n, 2000);
     assert_int_equal(ta_naccepted, n);
-    assert_true(sl_accept_is_polling(s->accept));
+    assert_true(evtest_epoll_has(s->lfd));
     for (i = 0; i < n; i++) {
         assert_int_equal(close(cl[i]), 0);
     }
@@ -393,7 +393,7 @@ test_mutex_backs_off_near_connection_limit(void **state)
     for (i = 0; i < 4; i++) {
         assert_int_equal(sl_timer_add(s->loop, &guard, 1), SL_OK);
         assert_int_equal(sl_loop_run_once(s->loop), SL_OK);
-        assert_true(sl_accept_is_polling(s->accept));
+        assert_true(evtest_epoll_has(s->lfd));
     }
 
     held[14] = sl_conns_get(s->conns, -1);  /* one past the mark */
@@ -401,7 +401,7 @@ test_mutex_backs_off_near_connection_limit(void **state)
     for (i = 0; i < 4; i++) {
         assert_int_equal(sl_timer_add(s->loop, &guard, 1), SL_OK);
         assert_int_equal(sl_loop_run_once(s->loop), SL_OK);
-        polled += sl_accept_is_polling(s->accept);
+        polled += evtest_epoll_has(s->lfd);
     }
     assert_int_equal(polled, 2);
 
@@ -409,7 +409,7 @@ test_mutex_backs_off_near_connection_limit(void **state)
     for (i = 0; i < 4; i++) {
         assert_int_equal(sl_timer_add(s->loop, &guard, 1), SL_OK);
         assert_int_equal(sl_loop_run_once(s->loop), SL_OK);
-        assert_false(sl_accept_is_polling(s->accept));
+        assert_false(evtest_epoll_has(s->lfd));
     }
     for (i = 0; i < 16; i++) {
         sl_conns_close(s->conns, held[i]);
@@ -444,7 +444,7 @@ test_mutex_held_by_live_then_dead_process(void **state)
     assert_true(evtest_usec() - t0 < 200000);
     ta_run_until_accepted(s->loop, 1, 150);
     assert_int_equal(ta_naccepted, 0);
-    assert_false(sl_accept_is_polling(s->accept));
+    assert_false(evtest_epoll_has(s->lfd));
     assert_int_equal(s->mutex->waiting, 1);
 
     /* The holder dies: within about a second the lock is reclaimed. */

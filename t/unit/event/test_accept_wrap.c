@@ -112,7 +112,7 @@ tw_teardown(void **state)
     tw_state_t  *s = *state;
 
     sl_accept_destroy(s->accept);
-    sl_conns_destroy(s->conns);
+    evtest_conns_destroy(s->conns);
     sl_loop_destroy(s->loop);
     assert_int_equal(close(s->lfd), 0);
     assert_int_equal(close(s->client), 0);
@@ -145,7 +145,7 @@ test_client_errors_are_skipped_not_paused(void **state)
     assert_int_equal(tw_calls, 5);          /* four scripted, then EAGAIN */
     assert_int_equal(tw_naccepted, 1);
     assert_int_equal(tw_flags, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    assert_true(sl_accept_is_polling(s->accept));
+    assert_true(evtest_epoll_has(s->lfd));
     assert_int_equal(evtest_log_count(&s->log, "[info]"), 3);
     assert_int_equal(evtest_log_count(&s->log, "[crit]"), 0);
 }
@@ -158,7 +158,7 @@ tw_exhaustion_case(tw_state_t *s, int err)
     tw_script_set(1, err);
     assert_int_equal(sl_loop_run_once(s->loop), SL_OK);
     assert_int_equal(tw_calls, 1);
-    assert_false(sl_accept_is_polling(s->accept));
+    assert_false(evtest_epoll_has(s->lfd));
     assert_int_equal(evtest_log_count(&s->log, "[crit]"), 1);
 
     /* Paused: no call for about SL_ACCEPT_PAUSE ms, then polling again. */
@@ -170,7 +170,7 @@ tw_exhaustion_case(tw_state_t *s, int err)
     }
     assert_true(tw_calls > 1);
     assert_true(evtest_usec() - t0 >= (SL_ACCEPT_PAUSE - 10) * 1000);
-    assert_true(sl_accept_is_polling(s->accept));
+    assert_true(evtest_epoll_has(s->lfd));
 }
 
 static void
@@ -216,7 +216,7 @@ test_unexpected_error_alerts_and_pauses(void **state)
 
     tw_script_set(1, EBADF);
     assert_int_equal(sl_loop_run_once(s->loop), SL_OK);
-    assert_false(sl_accept_is_polling(s->accept));
+    assert_false(evtest_epoll_has(s->lfd));
     assert_int_equal(evtest_log_count(&s->log, "[alert]"), 1);
     tw_run_for(s->loop, 20);
     assert_int_equal(tw_calls, 1);          /* no spinning on a bug */

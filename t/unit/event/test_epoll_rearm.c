@@ -133,7 +133,7 @@ tr_teardown(void **state)
         evtest_log_dump(&s->log);
     }
     assert_int_equal(evtest_log_count(&s->log, "[alert]"), tr_alerts);
-    sl_conns_destroy(s->conns);
+    evtest_conns_destroy(s->conns);
     sl_loop_destroy(s->loop);
     evtest_log_close(&s->log);
     return 0;

@@ -270,7 +270,7 @@ fx_teardown(void **state)
     sl_freelist_drain(&fx->w.free_pools);
     sl_freelist_drain(&fx->w.free_buffers);
     sl_freelist_drain(&fx->w.free_corks);
-    sl_conns_destroy(fx->w.conns);
+    evtest_conns_destroy(fx->w.conns);
     free(fx->w.hconns);
     sl_loop_destroy(fx->loop);
     (void) munmap(fx->cycle.shm, sizeof(sl_shm_t));

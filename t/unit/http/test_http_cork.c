@@ -127,7 +127,7 @@ ck_teardown(void **state)
     ck_free_list(&ck->w.free_corks);
     ck_free_list(&ck->w.free_buffers);
     sl_pool_destroy(ck->pool);
-    sl_conns_destroy(ck->w.conns);
+    evtest_conns_destroy(ck->w.conns);
     free(ck->w.hconns);
     sl_loop_destroy(ck->loop);
     free(ck->cycle.shm);
