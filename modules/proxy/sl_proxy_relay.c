@@ -13,8 +13,9 @@
  * that time: a slow client is not the backend's fault.
  *
  * Framing to the client: Content-Length passes through; a chunked body is
- * decoded (sl_http_chunked_parse, data compacted in place) and re-chunked
- * by the engine; a body that ends at the backend's close becomes chunked
+ * decoded (sl_http_chunked_parse, data compacted in place) and chunked
+ * again here, in the context's own buffers (sl_proxy_relay_out), not by
+ * the engine; a body that ends at the backend's close becomes chunked
  * (or close for HTTP/1.0). A body that stops early, a bad chunk, or a
  * read error closes the client connection: never a short response that
  * looks complete.

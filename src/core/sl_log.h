@@ -1,9 +1,12 @@
 /*
  * sl_log.h: the error log (core layer). A log line is written with one
  * write(2) to an O_APPEND file so lines from several processes never
- * interleave. An sl_log_t is cheap to copy: a connection copies the cycle's
- * log and sets its own number, action and context handler, so every line
- * says which connection, what it was doing, and for whom.
+ * interleave. An sl_log_t is cheap to copy: connections share their
+ * worker's log (an idle one must stay small), and a line about one is
+ * written through a copy made for that line, with the connection's
+ * number, a context handler and, where it helps, an action (see
+ * sl_http_conn_error), so every line says which connection, what it was
+ * doing, and for whom.
  */
 #ifndef SL_LOG_H
 #define SL_LOG_H

@@ -57,8 +57,10 @@ struct sl_event_s {
     unsigned              posted:1;
     unsigned              eof:1;        /* EPOLLRDHUP or EPOLLHUP seen */
     unsigned              error:1;      /* EPOLLERR seen */
-    unsigned              cancelable:1; /* the timer does not hold up a
-                                           graceful exit */
+    unsigned              cancelable:1; /* housekeeping, not work to
+                                           finish: nothing waits for it
+                                           (a graceful exit waits for
+                                           connections, not timers) */
     unsigned              accept:1;     /* a listen socket's read event:
                                            goes to the accept queue */
 };

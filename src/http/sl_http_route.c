@@ -1,6 +1,7 @@
 /*
  * sl_http_route.c: choosing the server and the location of a request
- * (http layer). Pure: no I/O, unit-tested on hand-built servers.
+ * (http layer). Pure: no I/O, unit-tested on hand-built servers
+ * (t/unit/http/test_http_route.c).
  * Servers: an exact name wins, then the longest leading wildcard
  * ("*.example.com" matches "a.example.com", not "example.com"), else the
  * address's default (the first server listed on it). Locations: exact
