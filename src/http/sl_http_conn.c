@@ -95,8 +95,8 @@ sl_http_conn_get_buffer(sl_conn_t *c)
         b = sl_buf_malloc(w->main->client_header_buffer);
         if (b == NULL) {
             sl_http_conn_error(SL_LOG_CRIT, c, 0, "out of memory for a "
-                         "%zu byte read buffer",
-                         w->main->client_header_buffer);
+                               "%zu byte read buffer",
+                               w->main->client_header_buffer);
             return SL_ERROR;
         }
     }
@@ -315,7 +315,7 @@ sl_http_conn_read_head(sl_http_request_t *r)
             sl_timer_del(sl_http_worker->loop, &c->read);
             c->read.handler = sl_http_empty_handler;
             sl_http_conn_error(SL_LOG_INFO, c, 0, "bad request: %s",
-                         r->head.error ? r->head.error : "invalid");
+                               r->head.error ? r->head.error : "invalid");
             r->keepalive = 0;
             sl_http_finalize(r, r->head.status ? r->head.status : 400);
             return;

@@ -200,7 +200,7 @@ sl_http_cork_write_handler(sl_event_t *ev)
     hc = c->data;
     if (ev->timedout) {
         sl_http_conn_error(SL_LOG_INFO, c, 0, "client timed out while "
-                     "reading pipelined responses");
+                           "reading pipelined responses");
         sl_http_conn_close(c);
         return;
     }

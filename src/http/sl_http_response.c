@@ -512,7 +512,7 @@ sl_http_output_flush(sl_http_request_t *r)
         r->bytes_sent += n;
         quota -= n;
         r->out = cl->buf->in_file ? r->out : sl_http_chain_advance(cl,
-                                                                  (size_t) n);
+                                                                   (size_t) n);
         if (r->out && r->out->buf->in_file
             && r->out->buf->file_pos == r->out->buf->file_last)
         {
@@ -702,7 +702,7 @@ sl_http_sendfile(sl_conn_t *c, sl_buf_t *b)
     }
     if (sent == 0) {
         sl_http_conn_error(SL_LOG_ERR, c, 0, "sendfile() sent nothing: the "
-                     "file shrank while being sent");
+                           "file shrank while being sent");
         return SL_ERROR;
     }
     err = errno;
@@ -732,7 +732,7 @@ sl_http_request_write_handler(sl_event_t *ev)
     }
     if (ev->timedout) {
         sl_http_conn_error(SL_LOG_INFO, c, 0, "client timed out while "
-                     "reading the response");
+                           "reading the response");
         sl_http_finalize(r, SL_ERROR);
         return;
     }
