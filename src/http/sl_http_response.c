@@ -55,6 +55,13 @@ static u_char *sl_http_header_line(u_char *p, const u_char *name,
     size_t name_len, const u_char *value, size_t len);
 static u_char *sl_http_last_modified(u_char *p, time_t t);
 static size_t sl_http_header_size(sl_http_request_t *r);
+static u_char *sl_http_header_status(u_char *p, sl_http_request_t *r,
+    int status);
+static u_char *sl_http_header_body(u_char *p, sl_http_request_t *r,
+    int status);
+static u_char *sl_http_header_validators(u_char *p, sl_http_request_t *r);
+static u_char *sl_http_header_extra(u_char *p, sl_http_request_t *r);
+static u_char *sl_http_header_connection(u_char *p, sl_http_request_t *r);
 static sl_int_t sl_http_output_chunked(sl_http_request_t *r,
     sl_chain_t **in);
 static sl_http_frame_t *sl_http_frame_get(sl_http_request_t *r);
@@ -157,12 +164,10 @@ sl_http_header_size(sl_http_request_t *r)
 sl_int_t
 sl_http_v1_send_header(sl_http_request_t *r)
 {
-    sl_buf_t     *b;
-    sl_chain_t   *cl;
-    u_char       *p, num[24];
-    const char   *text;
-    sl_uint_t     i;
-    int           status;
+    sl_buf_t    *b;
+    sl_chain_t  *cl;
+    u_char      *p;
+    int          status;
 
     status = r->status ? r->status : 200;
     if (status == 204 || status == 304 || (status >= 100 && status < 200)) {
@@ -173,10 +178,37 @@ sl_http_v1_send_header(sl_http_request_t *r)
     if (cl == NULL) {
         return SL_ERROR;
     }
-    /* No printf: this runs for every response (it cost two vsnprintf
-     * calls, a visible share of a keep-alive request's user time). The
-     * status text is within the 256 bytes sl_http_header_size allows. */
-    p = sl_cpymem(b->last, "HTTP/1.1 ", 9);
+    /* In this order: the body's framing decides keep-alive for 1.0. */
+    p = sl_http_header_status(b->last, r, status);
+    p = sl_http_header_body(p, r, status);
+    p = sl_http_header_validators(p, r);
+    p = sl_http_header_extra(p, r);
+    p = sl_http_header_connection(p, r);
+    *p++ = '\r';
+    *p++ = '\n';
+    b->last = p;
+    r->header_bytes = p - b->pos;
+    r->header_sent = 1;
+    r->status = status;
+
+    cl->next = r->out;   /* nothing may precede the header */
+    r->out = cl;
+    return SL_OK;
+}
+
+
+/*
+ * The status line, Server and Date. No printf: this runs for every
+ * response (it cost two vsnprintf calls, a visible share of a keep-alive
+ * request's user time). The status text is within the 256 bytes
+ * sl_http_header_size allows.
+ */
+static u_char *
+sl_http_header_status(u_char *p, sl_http_request_t *r, int status)
+{
+    const char  *text;
+
+    p = sl_cpymem(p, "HTTP/1.1 ", 9);
     if (r->status_line.len) {
         p = sl_cpymem(p, r->status_line.data, r->status_line.len);
     } else {
@@ -192,22 +224,45 @@ sl_http_v1_send_header(sl_http_request_t *r)
     p = sl_cpymem(p, sl_cached_http_time.data, sl_cached_http_time.len);
     *p++ = '\r';
     *p++ = '\n';
+    return p;
+}
+
+
+/*
+ * Content-Type, and how the body ends: Content-Length when known, else
+ * chunked for HTTP/1.1, else the close (HTTP/1.0: keep-alive ends here).
+ * No length where no body may follow (1xx, 204, 304).
+ */
+static u_char *
+sl_http_header_body(u_char *p, sl_http_request_t *r, int status)
+{
+    u_char  num[24];
+
     if (r->content_type.len) {
         p = sl_http_header_lit(p, "Content-Type", r->content_type.data,
                                r->content_type.len);
     }
-    if (status >= 200 && status != 204 && status != 304) {
-        if (r->content_length >= 0) {
-            p = sl_http_header_lit(p, "Content-Length", num,
-                                   (size_t) (sl_utoa(num,
-                                   (uint64_t) r->content_length) - num));
-        } else if (r->head.http_minor >= 1) {
-            r->chunked_out = 1;
-            p = sl_cpymem(p, "Transfer-Encoding: chunked\r\n", 28);
-        } else {
-            r->keepalive = 0;   /* HTTP/1.0: the close ends the body */
-        }
+    if (status < 200 || status == 204 || status == 304) {
+        return p;
     }
+    if (r->content_length >= 0) {
+        p = sl_http_header_lit(p, "Content-Length", num,
+                               (size_t) (sl_utoa(num,
+                               (uint64_t) r->content_length) - num));
+    } else if (r->head.http_minor >= 1) {
+        r->chunked_out = 1;
+        p = sl_cpymem(p, "Transfer-Encoding: chunked\r\n", 28);
+    } else {
+        r->keepalive = 0;   /* HTTP/1.0: the close ends the body */
+    }
+    return p;
+}
+
+
+/* Last-Modified, ETag and Location, each when the request has one. */
+static u_char *
+sl_http_header_validators(u_char *p, sl_http_request_t *r)
+{
     if (r->last_modified >= 0) {
         p = sl_cpymem(p, "Last-Modified: ", 15);
         p = sl_http_last_modified(p, r->last_modified);
@@ -221,37 +276,50 @@ sl_http_v1_send_header(sl_http_request_t *r)
         p = sl_http_header_lit(p, "Location", r->location.data,
                                r->location.len);
     }
+    return p;
+}
+
+
+/* The module's headers (sl_http_header_add), then the location's
+ * add_headers, each in its order. */
+static u_char *
+sl_http_header_extra(u_char *p, sl_http_request_t *r)
+{
+    sl_uint_t  i;
+
     for (i = 0; i < r->nout_headers; i++) {
         p = sl_http_header_line(p, r->out_headers[i].name.data,
                                 r->out_headers[i].name.len,
                                 r->out_headers[i].value.data,
                                 r->out_headers[i].value.len);
     }
-    if (r->loc) {
-        for (i = 0; i < r->loc->add_headers.n; i++) {
-            p = sl_cpymem(p, r->loc->add_headers.items[i].data,
-                          r->loc->add_headers.items[i].len);
-            *p++ = '\r';
-            *p++ = '\n';
-        }
+    if (r->loc == NULL) {
+        return p;
     }
+    for (i = 0; i < r->loc->add_headers.n; i++) {
+        p = sl_cpymem(p, r->loc->add_headers.items[i].data,
+                      r->loc->add_headers.items[i].len);
+        *p++ = '\r';
+        *p++ = '\n';
+    }
+    return p;
+}
+
+
+/* Connection: close, or keep-alive where HTTP/1.0 would close; nothing
+ * on a 101 (the module's Connection: upgrade). */
+static u_char *
+sl_http_header_connection(u_char *p, sl_http_request_t *r)
+{
     if (r->upgrade) {
-        /* the module's Connection: upgrade */
-    } else if (!r->keepalive) {
+        return p;
+    }
+    if (!r->keepalive) {
         p = sl_cpymem(p, "Connection: close\r\n", 19);
     } else if (r->head.http_minor == 0) {
         p = sl_cpymem(p, "Connection: keep-alive\r\n", 24);
     }
-    *p++ = '\r';
-    *p++ = '\n';
-    b->last = p;
-    r->header_bytes = p - b->pos;
-    r->header_sent = 1;
-    r->status = status;
-
-    cl->next = r->out;   /* nothing may precede the header */
-    r->out = cl;
-    return SL_OK;
+    return p;
 }
 
 
