@@ -27,6 +27,12 @@ static const char  *sl_time_mon[] = {
 static void sl_time_format_cached(time_t sec);
 static int sl_time_month_index(const u_char *p);
 static int sl_time_two_digits(const u_char *p);
+static int sl_time_four_digits(const u_char *p);
+static const u_char *sl_time_parse_imf(const u_char *d, struct tm *tm);
+static const u_char *sl_time_parse_rfc850(const u_char *d, struct tm *tm);
+static const u_char *sl_time_parse_asctime(const u_char *p, struct tm *tm);
+static sl_int_t sl_time_parse_clock(const u_char *d, struct tm *tm);
+static time_t sl_time_from_fields(struct tm *tm);
 
 
 sl_msec_t
@@ -185,19 +191,31 @@ sl_time_two_digits(const u_char *p)
 }
 
 
+/* A year of four digits at p, or -1. */
+static int
+sl_time_four_digits(const u_char *p)
+{
+    int  hi, lo;
+
+    hi = sl_time_two_digits(p);
+    lo = sl_time_two_digits(p + 2);
+    return hi < 0 || lo < 0 ? -1 : hi * 100 + lo;
+}
+
+
 /*
  * Accepts the three forms of RFC 9110 section 5.6.7, by length:
  *   IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT"      (29)
  *   RFC 850     "Sunday, 06-Nov-94 08:49:37 GMT"     (30..33)
  *   asctime     "Sun Nov  6 08:49:37 1994"           (24)
+ * The form gives where the date and the time of day are; then the fields
+ * are checked and the date must exist.
  */
 time_t
 sl_time_parse_http(const u_char *p, size_t len)
 {
     const u_char  *comma, *d;
-    struct tm      tm, check;
-    time_t         t, now;
-    int            day, mon, year, hh, mm, ss, y2;
+    struct tm      tm;
 
     memset(&tm, 0, sizeof(tm));
     comma = memchr(p, ',', len);
@@ -205,74 +223,127 @@ sl_time_parse_http(const u_char *p, size_t len)
     if (len == 29 && comma == p + 3 && p[4] == ' ' && p[7] == ' '
         && p[11] == ' ' && memcmp(p + 25, " GMT", 4) == 0)
     {
-        d = p + 5;
-        day = sl_time_two_digits(d);
-        mon = sl_time_month_index(d + 3);
-        year = sl_time_two_digits(d + 7) * 100 + sl_time_two_digits(d + 9);
-        if (sl_time_two_digits(d + 7) < 0 || sl_time_two_digits(d + 9) < 0) {
-            return -1;
-        }
-        d += 11;
+        d = sl_time_parse_imf(p + 5, &tm);
 
     } else if (comma && len - (size_t) (comma - p) == 24
                && comma[1] == ' ' && comma[4] == '-' && comma[8] == '-'
                && memcmp(comma + 20, " GMT", 4) == 0)
     {
-        d = comma + 2;
-        day = sl_time_two_digits(d);
-        mon = sl_time_month_index(d + 3);
-        y2 = sl_time_two_digits(d + 7);
-        if (y2 < 0) {
-            return -1;
-        }
-        /* RFC 9110 5.6.7: a two-digit year that would be more than 50
-         * years in the future means the most recent past such year. */
-        now = time(NULL);
-        sl_time_gmtime(now, &check);
-        year = (check.tm_year + 1900) / 100 * 100 + y2;
-        if (year > check.tm_year + 1900 + 50) {
-            year -= 100;
-        }
-        d += 9;
+        d = sl_time_parse_rfc850(comma + 2, &tm);
 
     } else if (len == 24 && p[3] == ' ' && p[7] == ' ' && p[10] == ' '
                && p[19] == ' ')
     {
-        mon = sl_time_month_index(p + 4);
-        if (p[9] < '0' || p[9] > '9') {
-            return -1;
-        }
-        day = p[8] == ' ' ? p[9] - '0' : sl_time_two_digits(p + 8);
-        year = sl_time_two_digits(p + 20) * 100 + sl_time_two_digits(p + 22);
-        if (sl_time_two_digits(p + 20) < 0 || sl_time_two_digits(p + 22) < 0) {
-            return -1;
-        }
-        d = p + 10;
+        d = sl_time_parse_asctime(p, &tm);
 
     } else {
         return -1;
     }
 
-    if (d[0] != ' ' || d[3] != ':' || d[6] != ':') {
+    if (d == NULL || sl_time_parse_clock(d, &tm) != SL_OK) {
         return -1;
     }
-    hh = sl_time_two_digits(d + 1);
-    mm = sl_time_two_digits(d + 4);
-    ss = sl_time_two_digits(d + 7);
+    return sl_time_from_fields(&tm);
+}
 
-    if (day < 1 || day > 31 || mon < 0 || hh < 0 || hh > 23 || mm < 0
-        || mm > 59 || ss < 0 || ss > 60 || year < 1970)
+
+/* "06 Nov 1994" at d: day, month and year into tm; returns where the time
+ * of day starts, or NULL when the year is not digits. */
+static const u_char *
+sl_time_parse_imf(const u_char *d, struct tm *tm)
+{
+    int  year;
+
+    year = sl_time_four_digits(d + 7);
+    if (year < 0) {
+        return NULL;
+    }
+    tm->tm_mday = sl_time_two_digits(d);
+    tm->tm_mon = sl_time_month_index(d + 3);
+    tm->tm_year = year - 1900;
+    return d + 11;
+}
+
+
+/*
+ * "06-Nov-94" at d, as sl_time_parse_imf. RFC 9110 5.6.7: a two-digit
+ * year that would be more than 50 years in the future means the most
+ * recent past such year.
+ */
+static const u_char *
+sl_time_parse_rfc850(const u_char *d, struct tm *tm)
+{
+    struct tm  now;
+    int        y2, year;
+
+    y2 = sl_time_two_digits(d + 7);
+    if (y2 < 0) {
+        return NULL;
+    }
+    sl_time_gmtime(time(NULL), &now);
+    year = (now.tm_year + 1900) / 100 * 100 + y2;
+    if (year > now.tm_year + 1900 + 50) {
+        year -= 100;
+    }
+    tm->tm_mday = sl_time_two_digits(d);
+    tm->tm_mon = sl_time_month_index(d + 3);
+    tm->tm_year = year - 1900;
+    return d + 9;
+}
+
+
+/* "Sun Nov  6 08:49:37 1994" at p (the day may be one digit after a
+ * space), as sl_time_parse_imf. */
+static const u_char *
+sl_time_parse_asctime(const u_char *p, struct tm *tm)
+{
+    int  year;
+
+    year = sl_time_four_digits(p + 20);
+    if (p[9] < '0' || p[9] > '9' || year < 0) {
+        return NULL;
+    }
+    tm->tm_mon = sl_time_month_index(p + 4);
+    tm->tm_mday = p[8] == ' ' ? p[9] - '0' : sl_time_two_digits(p + 8);
+    tm->tm_year = year - 1900;
+    return p + 10;
+}
+
+
+/* " 08:49:37" at d into tm; SL_OK, or SL_ERROR when it is not that
+ * shape. The digits are checked with the other fields. */
+static sl_int_t
+sl_time_parse_clock(const u_char *d, struct tm *tm)
+{
+    if (d[0] != ' ' || d[3] != ':' || d[6] != ':') {
+        return SL_ERROR;
+    }
+    tm->tm_hour = sl_time_two_digits(d + 1);
+    tm->tm_min = sl_time_two_digits(d + 4);
+    tm->tm_sec = sl_time_two_digits(d + 7);
+    return SL_OK;
+}
+
+
+/* The time the fields of tm name, or -1 when one is out of range (a
+ * field that was not digits is -1) or the date does not exist. */
+static time_t
+sl_time_from_fields(struct tm *tm)
+{
+    struct tm  check;
+    time_t     t;
+    int        day, mon;
+
+    if (tm->tm_mday < 1 || tm->tm_mday > 31 || tm->tm_mon < 0
+        || tm->tm_hour < 0 || tm->tm_hour > 23 || tm->tm_min < 0
+        || tm->tm_min > 59 || tm->tm_sec < 0 || tm->tm_sec > 60
+        || tm->tm_year < 70)
     {
         return -1;
     }
-
-    tm.tm_mday = day;
-    tm.tm_mon = mon;
-    tm.tm_year = year - 1900;
-    tm.tm_hour = hh;
-    tm.tm_min = mm;
-    tm.tm_sec = ss;
-    t = timegm(&tm);
+    day = tm->tm_mday;
+    mon = tm->tm_mon;
+    t = timegm(tm);
     /* timegm rolls 30 Feb over into March: such a date is invalid. */
     if (t == -1) {
         return -1;
