@@ -40,6 +40,7 @@ static const char *sl_cli_self_path(void);
 static char *const *sl_cli_copy_argv(int argc, char **argv);
 static long sl_cli_read_verdict(const char *path, char *text, size_t size);
 static int sl_cli_wait_verdict(const char *path, long before);
+static const char *sl_cli_after(const char *text, const char *prefix);
 
 
 int
@@ -316,24 +317,38 @@ sl_cli_wait_verdict(const char *path, long before)
 {
     struct timespec  ts = { 0, 50 * 1000000 };
     char             text[SL_CLI_VERDICT_LEN];
+    const char      *rest;
     int              i;
 
     /* The master gives a new generation 10 s to start; allow for that
      * and for loading a large file. */
     for (i = 0; i < 60 * 20; i++) {
         if (sl_cli_read_verdict(path, text, sizeof(text)) != before) {
-            if (strncmp(text, "ok ", 3) == 0) {
-                (void) fprintf(stderr, "sluice: reloaded: %s\n", text + 3);
+            rest = sl_cli_after(text, "ok ");
+            if (rest != NULL) {
+                (void) fprintf(stderr, "sluice: reloaded: %s\n", rest);
                 return SL_EXIT_OK;
             }
+            rest = sl_cli_after(text, "failed ");
             (void) fprintf(stderr, "sluice: reload refused: %s\n",
-                           strncmp(text, "failed ", 7) == 0 ? text + 7 : text);
+                           rest ? rest : text);
             return SL_EXIT_CONFIG;
         }
         (void) nanosleep(&ts, NULL);
     }
     (void) fprintf(stderr, "sluice: no answer from the master in 60 s\n");
     return SL_EXIT_CONFIG;
+}
+
+
+/* What follows prefix in text when text begins with it, else NULL. */
+static const char *
+sl_cli_after(const char *text, const char *prefix)
+{
+    size_t  n;
+
+    n = strlen(prefix);
+    return strncmp(text, prefix, n) == 0 ? text + n : NULL;
 }
 
 

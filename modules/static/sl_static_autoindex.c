@@ -226,21 +226,21 @@ sl_static_html_escape(u_char *dst, const u_char *src, size_t len)
             n = sl_static_utf8_len(src + i, len - i);
             if (n == 0) {
                 n = 1;
-                dst = sl_cpymem(dst, "&#xFFFD;", 8);
+                dst = sl_cpymem_lit(dst, "&#xFFFD;");
             } else {
                 dst = sl_cpymem(dst, src + i, n);
             }
             continue;
         }
         switch (c) {
-        case '&':  dst = sl_cpymem(dst, "&amp;", 5);  break;
-        case '<':  dst = sl_cpymem(dst, "&lt;", 4);   break;
-        case '>':  dst = sl_cpymem(dst, "&gt;", 4);   break;
-        case '"':  dst = sl_cpymem(dst, "&quot;", 6); break;
-        case '\'': dst = sl_cpymem(dst, "&#39;", 5);  break;
+        case '&':  dst = sl_cpymem_lit(dst, "&amp;");  break;
+        case '<':  dst = sl_cpymem_lit(dst, "&lt;");   break;
+        case '>':  dst = sl_cpymem_lit(dst, "&gt;");   break;
+        case '"':  dst = sl_cpymem_lit(dst, "&quot;"); break;
+        case '\'': dst = sl_cpymem_lit(dst, "&#39;");  break;
         default:
             if (c < 0x20 || c == 0x7f) {
-                dst = sl_cpymem(dst, "&#xFFFD;", 8);
+                dst = sl_cpymem_lit(dst, "&#xFFFD;");
             } else {
                 *dst++ = c;
             }
@@ -289,35 +289,35 @@ sl_static_autoindex_render(sl_pool_t *pool, const sl_str_t *uri,
     if (b == NULL) {
         return NULL;
     }
-    p = sl_cpymem(b->last, SL_STATIC_AI_HEAD, sizeof(SL_STATIC_AI_HEAD) - 1);
+    p = sl_cpymem_lit(b->last, SL_STATIC_AI_HEAD);
     p = sl_static_html_escape(p, uri->data, uri->len);
-    p = sl_cpymem(p, SL_STATIC_AI_HEAD2, sizeof(SL_STATIC_AI_HEAD2) - 1);
+    p = sl_cpymem_lit(p, SL_STATIC_AI_HEAD2);
     p = sl_static_html_escape(p, uri->data, uri->len);
-    p = sl_cpymem(p, SL_STATIC_AI_TABLE, sizeof(SL_STATIC_AI_TABLE) - 1);
+    p = sl_cpymem_lit(p, SL_STATIC_AI_TABLE);
     if (uri->len > 1) {
-        p = sl_cpymem(p, SL_STATIC_AI_UP, sizeof(SL_STATIC_AI_UP) - 1);
+        p = sl_cpymem_lit(p, SL_STATIC_AI_UP);
     }
     for (i = 0; i < l->n; i++) {
         e = &l->entries[i];
         len = strlen(e->name);
-        p = sl_cpymem(p, "<tr><td><a href=\"", 17);
+        p = sl_cpymem_lit(p, "<tr><td><a href=\"");
         p = sl_str_escape(p, (const u_char *) e->name, len,
                           sl_static_path_plain);
-        p = sl_cpymem(p, e->is_dir ? "/\">" : "\">", e->is_dir ? 3 : 2);
+        p = e->is_dir ? sl_cpymem_lit(p, "/\">") : sl_cpymem_lit(p, "\">");
         p = sl_static_html_escape(p, (const u_char *) e->name, len);
-        p = sl_cpymem(p, e->is_dir ? "/</a></td><td>" : "</a></td><td>",
-                      e->is_dir ? 14 : 13);
+        p = e->is_dir ? sl_cpymem_lit(p, "/</a></td><td>")
+                      : sl_cpymem_lit(p, "</a></td><td>");
         p = sl_time_http(p, e->mtime);
-        p = sl_cpymem(p, "</td><td>", 9);
-        p = e->is_dir ? sl_cpymem(p, "-", 1)
+        p = sl_cpymem_lit(p, "</td><td>");
+        p = e->is_dir ? sl_cpymem_lit(p, "-")
                       : sl_utoa(p, (uint64_t) e->size);
-        p = sl_cpymem(p, "</td></tr>\n", 11);
+        p = sl_cpymem_lit(p, "</td></tr>\n");
     }
-    p = sl_cpymem(p, "</table>\n", 9);
+    p = sl_cpymem_lit(p, "</table>\n");
     if (l->truncated) {
-        p = sl_cpymem(p, SL_STATIC_AI_TRUNC, sizeof(SL_STATIC_AI_TRUNC) - 1);
+        p = sl_cpymem_lit(p, SL_STATIC_AI_TRUNC);
     }
-    p = sl_cpymem(p, SL_STATIC_AI_TAIL, sizeof(SL_STATIC_AI_TAIL) - 1);
+    p = sl_cpymem_lit(p, SL_STATIC_AI_TAIL);
     b->last = p;
     return b;
 }

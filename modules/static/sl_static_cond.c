@@ -218,9 +218,7 @@ sl_static_cond_any(const sl_static_cond_t *in)
         {
             return 1;
         }
-        if (name->len == 5
-            && sl_strncasecmp(name->data, (const u_char *) "range", 5) == 0)
-        {
+        if (sl_caseeq_lit(name->data, name->len, "range")) {
             return 1;
         }
     }
@@ -350,9 +348,8 @@ sl_static_coding(const u_char *p, const u_char *end, int *gzip_q,
     if (len == 0) {
         return NULL;
     }
-    if ((len == 4 && sl_strncasecmp(name, (const u_char *) "gzip", 4) == 0)
-        || (len == 6
-            && sl_strncasecmp(name, (const u_char *) "x-gzip", 6) == 0))
+    if (sl_caseeq_lit(name, len, "gzip")
+        || sl_caseeq_lit(name, len, "x-gzip"))
     {
         *gzip_q = sl_max(*gzip_q, q);
     } else if (len == 1 && name[0] == '*') {
@@ -372,7 +369,9 @@ sl_static_accepts_gzip(const sl_http_header_t *headers, size_t n)
     gzip_q = -1;
     star_q = -1;
     for (i = 0; i < n; i++) {
-        if (!sl_static_name_is(&headers[i], "Accept-Encoding", 15)) {
+        if (!sl_caseeq_lit(headers[i].name.data, headers[i].name.len,
+                           "Accept-Encoding"))
+        {
             continue;
         }
         p = headers[i].value.data;

@@ -213,7 +213,7 @@ sl_static_conf_mime(sl_conf_t *cf, sl_conf_node_t *node,
                                          err, sizeof(err));
     }
     if (conf->mime == NULL) {
-        if (strncmp(err, "cannot read", 11) != 0) {
+        if (!sl_strprefix_lit(err, "cannot read")) {
             /* A syntax error: it carries mime.types' own file:line. */
             if (cf->err[0] == '\0') {
                 (void) snprintf(cf->err, sizeof(cf->err), "%s", err);
@@ -275,8 +275,10 @@ sl_static_conf_types(sl_conf_t *cf, sl_conf_node_t *node,
 static int
 sl_static_conf_wants_charset(const sl_str_t *type)
 {
-    return (type->len > 5 && sl_strncasecmp(type->data,
-                                            (const u_char *) "text/", 5) == 0)
+    static const sl_str_t  text = sl_string("text/");
+
+    return (type->len > text.len
+            && sl_strncasecmp(type->data, text.data, text.len) == 0)
            || sl_str_eq_nocase(type, "application/javascript")
            || sl_str_eq_nocase(type, "application/json");
 }
@@ -294,13 +296,13 @@ sl_static_conf_with_charset(sl_pool_t *pool, const sl_str_t *type,
         *out = *type;
         return SL_OK;
     }
-    out->len = type->len + sizeof("; charset=") - 1 + charset->len;
+    out->len = type->len + sl_lit_len("; charset=") + charset->len;
     out->data = sl_pnalloc(pool, out->len);
     if (out->data == NULL) {
         return SL_ERROR;
     }
     p = sl_cpymem(out->data, type->data, type->len);
-    p = sl_cpymem(p, "; charset=", sizeof("; charset=") - 1);
+    p = sl_cpymem_lit(p, "; charset=");
     (void) sl_cpymem(p, charset->data, charset->len);
     return SL_OK;
 }

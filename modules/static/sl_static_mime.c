@@ -132,8 +132,8 @@ sl_static_mime_parse(sl_pool_t *pool, const char *file, const u_char *text,
     mp.errsize = errsize;
     mp.pool = pool;
 
-    if (!sl_static_mime_token(&mp, &t) || t.len != 5
-        || memcmp(t.data, "types", 5) != 0)
+    if (!sl_static_mime_token(&mp, &t) || t.len != sl_lit_len("types")
+        || !sl_memeq_lit(t.data, "types"))
     {
         (void) sl_static_mime_fail(&mp, mp.line, "expected \"types {\" "
                                    "at the start of the file");

@@ -80,13 +80,15 @@ int
 sl_static_range_parse(const u_char *p, size_t len, off_t size,
     sl_static_range_t *ranges, size_t max, size_t *n)
 {
-    int  status;
+    static const sl_str_t  unit = sl_string("bytes=");
+    int                    status;
 
     *n = 0;
-    if (len < 6 || sl_strncasecmp(p, (const u_char *) "bytes=", 6) != 0) {
+    if (len < unit.len || sl_strncasecmp(p, unit.data, unit.len) != 0) {
         return 200;
     }
-    status = sl_static_range_set(p + 6, p + len, size, ranges, max, n);
+    status = sl_static_range_set(p + unit.len, p + len, size, ranges, max,
+                                 n);
     if (status == 200) {
         *n = 0;   /* ranges read before the fault are void */
     }

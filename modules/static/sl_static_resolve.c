@@ -113,9 +113,9 @@ sl_static_resolve_gzip(sl_static_ctx_t *ctx, sl_static_lookup_pt lookup)
 
     f = ctx->file;
     p = sl_cpymem(ctx->key, f->key, f->key_len);
-    p = sl_cpymem(p, ".gz", 3);
+    p = sl_cpymem_lit(p, ".gz");
     *p = '\0';
-    g = lookup(ctx, ctx->key, f->key_len + 3);
+    g = lookup(ctx, ctx->key, (size_t) (p - ctx->key));
     if (g == NULL) {
         return SL_AGAIN;
     }

@@ -227,12 +227,12 @@ sl_static_send_416(sl_http_request_t *r, off_t size)
     sl_str_t  v;
     u_char   *p;
 
-    p = sl_pnalloc(r->pool, sizeof("bytes */") - 1 + 20);
+    p = sl_pnalloc(r->pool, sl_lit_len("bytes */") + 20);
     if (p == NULL) {
         return 500;
     }
     v.data = p;
-    p = sl_cpymem(p, "bytes */", sizeof("bytes */") - 1);
+    p = sl_cpymem_lit(p, "bytes */");
     p = sl_utoa(p, (uint64_t) size);
     v.len = (size_t) (p - v.data);
     if (sl_http_header_add(r, "Content-Range", v) != SL_OK) {
@@ -363,8 +363,7 @@ sl_static_send_multipart(sl_static_ctx_t *ctx, sl_static_file_t *f,
         return 500;
     }
     r->content_type.data = p;
-    p = sl_cpymem(p, "multipart/byteranges; boundary=",
-                  sizeof("multipart/byteranges; boundary=") - 1);
+    p = sl_cpymem_lit(p, "multipart/byteranges; boundary=");
     p = sl_cpymem(p, boundary, blen);
     r->content_type.len = (size_t) (p - r->content_type.data);
 

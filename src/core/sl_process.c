@@ -1197,8 +1197,10 @@ sl_master_status(const char *what, char *buf, size_t size)
 void
 sl_process_worker_ready(void)
 {
+    static const char  ready = 'R';
+
     if (sl_worker_channel != -1) {
-        (void) send(sl_worker_channel, "R", 1, MSG_DONTWAIT);
+        (void) send(sl_worker_channel, &ready, sizeof(ready), MSG_DONTWAIT);
     }
 }
 

@@ -17,6 +17,28 @@ typedef struct {
 #define sl_str_set(str, text)                                               \
     ((str)->len = sizeof(text) - 1, (str)->data = (u_char *) (text))
 
+/*
+ * The length of a string literal is counted by the compiler, never by
+ * hand: sl_string and sl_str_set above, and these. Each takes a literal
+ * only (lit "" does not compile for a pointer), so nothing measures a
+ * pointer by mistake.
+ */
+#define sl_lit_len(lit)  (sizeof(lit "") - 1)
+
+/* Copies the literal lit to dst; returns the end (as sl_cpymem). */
+#define sl_cpymem_lit(dst, lit)  sl_cpymem(dst, lit, sl_lit_len(lit))
+
+/* True when the bytes at p begin with lit; p must hold that many. */
+#define sl_memeq_lit(p, lit)  (memcmp(p, lit, sl_lit_len(lit)) == 0)
+
+/* True when the NUL-terminated string s begins with lit. */
+#define sl_strprefix_lit(s, lit)  (strncmp(s, lit, sl_lit_len(lit)) == 0)
+
+/* True when the n bytes at p are lit, ignoring ASCII case. */
+#define sl_caseeq_lit(p, n, lit)                                            \
+    ((n) == sl_lit_len(lit)                                                 \
+     && sl_strncasecmp(p, (const u_char *) lit, sl_lit_len(lit)) == 0)
+
 #define sl_tolower(c)  ((u_char) (((c) >= 'A' && (c) <= 'Z') ? ((c) | 0x20) : (c)))
 #define sl_cpymem(dst, src, n) (((u_char *) memcpy(dst, src, n)) + (n))
 

@@ -163,7 +163,7 @@ sl_time_http(u_char *p, time_t t)
     *p++ = ':';
     *p++ = digits[tm.tm_sec / 10];
     *p++ = digits[tm.tm_sec % 10];
-    return sl_cpymem(p, " GMT", 4);
+    return sl_cpymem_lit(p, " GMT");
 }
 
 
@@ -221,13 +221,13 @@ sl_time_parse_http(const u_char *p, size_t len)
     comma = memchr(p, ',', len);
 
     if (len == 29 && comma == p + 3 && p[4] == ' ' && p[7] == ' '
-        && p[11] == ' ' && memcmp(p + 25, " GMT", 4) == 0)
+        && p[11] == ' ' && sl_memeq_lit(p + 25, " GMT"))
     {
         d = sl_time_parse_imf(p + 5, &tm);
 
     } else if (comma && len - (size_t) (comma - p) == 24
                && comma[1] == ' ' && comma[4] == '-' && comma[8] == '-'
-               && memcmp(comma + 20, " GMT", 4) == 0)
+               && sl_memeq_lit(comma + 20, " GMT"))
     {
         d = sl_time_parse_rfc850(comma + 2, &tm);
 

@@ -19,7 +19,7 @@ extern sl_str_t  sl_cached_http_time;
 /* "23/Nov/2026:09:28:36 +0000" for the combined access log format. */
 extern sl_str_t  sl_cached_access_time;
 
-#define SL_HTTP_TIME_LEN   (sizeof("Mon, 23 Nov 2026 09:28:36 GMT") - 1)
+#define SL_HTTP_TIME_LEN   sl_lit_len("Mon, 23 Nov 2026 09:28:36 GMT")
 
 /* Reads both clocks and refreshes the strings when the second changed. */
 void sl_time_update(void);

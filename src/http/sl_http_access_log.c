@@ -159,6 +159,7 @@ static void sl_http_al_op_request(sl_http_request_t *r,
 static void sl_http_al_op_response(sl_http_request_t *r,
     const sl_http_al_op_t *op, sl_http_al_out_t *o);
 static void sl_http_al_put(sl_http_al_out_t *o, const void *s, size_t n);
+#define sl_http_al_put_lit(o, lit)  sl_http_al_put(o, lit, sl_lit_len(lit))
 static void sl_http_al_put_escaped(sl_http_al_out_t *o, const sl_str_t *s);
 static void sl_http_al_put_uint(sl_http_al_out_t *o, uint64_t v);
 static void sl_http_al_put_status(sl_http_al_out_t *o, int status);
@@ -280,7 +281,8 @@ static sl_int_t
 sl_http_al_variable(const u_char *name, size_t len, sl_http_al_op_t *op,
     char *err, size_t errsize)
 {
-    size_t  i;
+    static const sl_str_t  http = sl_string("http_");
+    size_t                 i;
 
     if (len == 0) {
         (void) snprintf(err, errsize, "\"$\" without a variable name in the "
@@ -290,10 +292,10 @@ sl_http_al_variable(const u_char *name, size_t len, sl_http_al_op_t *op,
     }
     op->text.data = (u_char *) name;
     op->text.len = len;
-    if (len > 5 && memcmp(name, "http_", 5) == 0) {
+    if (len > http.len && memcmp(name, http.data, http.len) == 0) {
         op->var = SL_HTTP_AL_HTTP_HEADER;
-        op->text.data += 5;
-        op->text.len -= 5;
+        op->text.data += http.len;
+        op->text.len -= http.len;
         return SL_OK;
     }
     for (i = 0; i < sl_nelem(sl_http_al_names); i++) {
@@ -502,7 +504,7 @@ sl_http_al_format(sl_http_access_log_t *al, sl_http_request_t *r,
     for (i = 0; i < al->nops; i++) {
         sl_http_al_op(al, r, &al->ops[i], o);
     }
-    sl_http_al_put(o, "\n", 1);
+    sl_http_al_put_lit(o, "\n");
 }
 
 
@@ -518,7 +520,7 @@ sl_http_al_op(sl_http_access_log_t *al, sl_http_request_t *r,
         sl_http_al_put_addr(o, r->c);
         break;
     case SL_HTTP_AL_REMOTE_USER:
-        sl_http_al_put(o, "-", 1);
+        sl_http_al_put_lit(o, "-");
         break;
     case SL_HTTP_AL_TIME_LOCAL:
         sl_http_al_put(o, sl_cached_access_time.data,
@@ -588,7 +590,7 @@ sl_http_al_op_request(sl_http_request_t *r, const sl_http_al_op_t *op,
         break;
     }
     if (v == NULL || v->data == NULL) {
-        sl_http_al_put(o, "-", 1);
+        sl_http_al_put_lit(o, "-");
         return;
     }
     sl_http_al_put_escaped(o, v);
@@ -626,7 +628,11 @@ sl_http_al_op_response(sl_http_request_t *r, const sl_http_al_op_t *op,
         sl_http_al_put_uint(o, r->hc ? r->hc->requests + 1 : 1);
         break;
     default:   /* SL_HTTP_AL_PIPE */
-        sl_http_al_put(o, r->pipelined ? "p" : ".", 1);
+        if (r->pipelined) {
+            sl_http_al_put_lit(o, "p");
+        } else {
+            sl_http_al_put_lit(o, ".");
+        }
         break;
     }
 }

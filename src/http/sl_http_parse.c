@@ -412,27 +412,27 @@ sl_http_parse_method_id(const u_char *m, size_t n)
 {
     switch (n) {
     case 3:
-        if (memcmp(m, "GET", 3) == 0) {
+        if (sl_memeq_lit(m, "GET")) {
             return SL_HTTP_GET;
         }
-        return memcmp(m, "PUT", 3) == 0 ? SL_HTTP_PUT : SL_HTTP_UNKNOWN;
+        return sl_memeq_lit(m, "PUT") ? SL_HTTP_PUT : SL_HTTP_UNKNOWN;
     case 4:
-        if (memcmp(m, "HEAD", 4) == 0) {
+        if (sl_memeq_lit(m, "HEAD")) {
             return SL_HTTP_HEAD;
         }
-        return memcmp(m, "POST", 4) == 0 ? SL_HTTP_POST : SL_HTTP_UNKNOWN;
+        return sl_memeq_lit(m, "POST") ? SL_HTTP_POST : SL_HTTP_UNKNOWN;
     case 5:
-        if (memcmp(m, "TRACE", 5) == 0) {
+        if (sl_memeq_lit(m, "TRACE")) {
             return SL_HTTP_TRACE;
         }
-        return memcmp(m, "PATCH", 5) == 0 ? SL_HTTP_PATCH : SL_HTTP_UNKNOWN;
+        return sl_memeq_lit(m, "PATCH") ? SL_HTTP_PATCH : SL_HTTP_UNKNOWN;
     case 6:
-        return memcmp(m, "DELETE", 6) == 0 ? SL_HTTP_DELETE : SL_HTTP_UNKNOWN;
+        return sl_memeq_lit(m, "DELETE") ? SL_HTTP_DELETE : SL_HTTP_UNKNOWN;
     case 7:
-        if (memcmp(m, "OPTIONS", 7) == 0) {
+        if (sl_memeq_lit(m, "OPTIONS")) {
             return SL_HTTP_OPTIONS;
         }
-        return memcmp(m, "CONNECT", 7) == 0 ? SL_HTTP_CONNECT
+        return sl_memeq_lit(m, "CONNECT") ? SL_HTTP_CONNECT
                                             : SL_HTTP_UNKNOWN;
     default:
         return SL_HTTP_UNKNOWN;
@@ -569,8 +569,9 @@ sl_http_parse_target_form(sl_http_head_t *head, const char **error)
 static sl_int_t
 sl_http_parse_absolute(sl_http_head_t *head, const char **error)
 {
-    u_char  *t, *a, *e, *last;
-    size_t   n;
+    static const sl_str_t  sep = sl_string("://");
+    u_char                *t, *a, *e, *last;
+    size_t                 n;
 
     t = head->target.data;
     n = head->target.len;
@@ -581,20 +582,21 @@ sl_http_parse_absolute(sl_http_head_t *head, const char **error)
         /* void */
     }
     if (a == t || !((*t | 0x20) >= 'a' && (*t | 0x20) <= 'z')
-        || last - a < 3 || memcmp(a, "://", 3) != 0)
+        || last - a < (ptrdiff_t) sep.len
+        || memcmp(a, sep.data, sep.len) != 0)
     {
         return SL_ERROR;
     }
     head->scheme.data = t;
     head->scheme.len = a - t;
-    if (!sl_http_parse_eq(&head->scheme, "http", 4)
-        && !sl_http_parse_eq(&head->scheme, "https", 5))
+    if (!sl_http_parse_eq_lit(&head->scheme, "http")
+        && !sl_http_parse_eq_lit(&head->scheme, "https"))
     {
         *error = "unsupported scheme in request target";
         return SL_ERROR;
     }
 
-    a += 3;
+    a += sep.len;
     for (e = a; e < last && *e != '/' && *e != '?'; e++) {
         if (*e == '@') {
             *error = "userinfo in request target";

@@ -342,11 +342,13 @@ extern const uint8_t  sl_http_char_class[256];
  *
  * sl_http_parse_eq is true when s is the n bytes of the lower-case
  * literal lc, ignoring case; s must hold no CTL but HTAB.
+ * sl_http_parse_eq_lit(s, "host") is the same with n counted.
  */
 int sl_http_parse_field(sl_http_parse_t *st, sl_http_head_t *head,
     const sl_http_header_t *h, const char **error);
 sl_int_t sl_http_parse_host(const u_char *p, size_t n, sl_str_t *host,
     unsigned *port);
 int sl_http_parse_eq(const sl_str_t *s, const char *lc, size_t n);
+#define sl_http_parse_eq_lit(s, lc)  sl_http_parse_eq(s, lc, sl_lit_len(lc))
 
 #endif /* SL_HTTP_PARSE_H */

@@ -49,7 +49,7 @@ static const sl_http_status_t  sl_http_statuses[] = {
 
 /* A header line whose name is a string literal. */
 #define sl_http_header_lit(p, name, value, len)                               \
-    sl_http_header_line(p, (const u_char *) name, sizeof(name) - 1, value, len)
+    sl_http_header_line(p, (const u_char *) name, sl_lit_len(name), value, len)
 
 static u_char *sl_http_header_line(u_char *p, const u_char *name,
     size_t name_len, const u_char *value, size_t len);
@@ -208,7 +208,7 @@ sl_http_header_status(u_char *p, sl_http_request_t *r, int status)
 {
     const char  *text;
 
-    p = sl_cpymem(p, "HTTP/1.1 ", 9);
+    p = sl_cpymem_lit(p, "HTTP/1.1 ");
     if (r->status_line.len) {
         p = sl_cpymem(p, r->status_line.data, r->status_line.len);
     } else {
@@ -220,7 +220,7 @@ sl_http_header_status(u_char *p, sl_http_request_t *r, int status)
     }
     *p++ = '\r';
     *p++ = '\n';
-    p = sl_cpymem(p, "Server: sluice\r\nDate: ", 22);
+    p = sl_cpymem_lit(p, "Server: sluice\r\nDate: ");
     p = sl_cpymem(p, sl_cached_http_time.data, sl_cached_http_time.len);
     *p++ = '\r';
     *p++ = '\n';
@@ -251,7 +251,7 @@ sl_http_header_body(u_char *p, sl_http_request_t *r, int status)
                                (uint64_t) r->content_length) - num));
     } else if (r->head.http_minor >= 1) {
         r->chunked_out = 1;
-        p = sl_cpymem(p, "Transfer-Encoding: chunked\r\n", 28);
+        p = sl_cpymem_lit(p, "Transfer-Encoding: chunked\r\n");
     } else {
         r->keepalive = 0;   /* HTTP/1.0: the close ends the body */
     }
@@ -264,7 +264,7 @@ static u_char *
 sl_http_header_validators(u_char *p, sl_http_request_t *r)
 {
     if (r->last_modified >= 0) {
-        p = sl_cpymem(p, "Last-Modified: ", 15);
+        p = sl_cpymem_lit(p, "Last-Modified: ");
         p = sl_http_last_modified(p, r->last_modified);
         *p++ = '\r';
         *p++ = '\n';
@@ -315,9 +315,9 @@ sl_http_header_connection(u_char *p, sl_http_request_t *r)
         return p;
     }
     if (!r->keepalive) {
-        p = sl_cpymem(p, "Connection: close\r\n", 19);
+        p = sl_cpymem_lit(p, "Connection: close\r\n");
     } else if (r->head.http_minor == 0) {
-        p = sl_cpymem(p, "Connection: keep-alive\r\n", 24);
+        p = sl_cpymem_lit(p, "Connection: keep-alive\r\n");
     }
     return p;
 }
