@@ -18,7 +18,7 @@
 #define CK_BUFFER     256       /* client_header_buffer */
 #define CK_HEADS      "GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n"
 #define CK_FIRST      (sizeof("GET /a HTTP/1.1\r\n\r\n") - 1)
-#define CK_FREE_MAX   64        /* SL_HTTP_FREE_CORKS_MAX */
+#define CK_FREE_MAX   SL_HTTP_FREE_CORKS
 
 /* The worker of this test process (see the top of the file). */
 sl_http_worker_t  *sl_http_worker;
@@ -29,6 +29,7 @@ typedef struct {
     sl_cycle_t            cycle;
     sl_http_main_conf_t   main;
     sl_http_worker_t      w;
+    sl_http_counters_t    counters;
     int                   sv[2];       /* [0] server side, [1] client */
     sl_conn_t            *c;
     sl_http_conn_t       *hc;
@@ -79,8 +80,12 @@ ck_setup(void **state)
     ck->w.hconns = calloc(4, sizeof(sl_http_conn_t));
     assert_non_null(ck->w.hconns);
     sl_queue_init(&ck->w.idle);
-    sl_queue_init(&ck->w.free_buffers);
-    sl_queue_init(&ck->w.free_corks);
+    assert_int_equal(sl_freelist_init(&ck->w.free_buffers,
+                                      SL_HTTP_FREE_BUFFERS,
+                                      sizeof(sl_buf_t) + CK_BUFFER), SL_OK);
+    assert_int_equal(sl_freelist_init(&ck->w.free_corks, CK_FREE_MAX,
+                                      sizeof(sl_buf_t) + SL_HTTP_CORK_SIZE),
+                     SL_OK);
     sl_http_worker = &ck->w;
 
     evtest_socketpair(ck->sv);
@@ -90,24 +95,12 @@ ck_setup(void **state)
     ck->hc = &ck->w.hconns[ck->c - ck->w.conns->conns];
     ck->c->data = ck->hc;
     ck->c->buffer = ck_buffer();
-    ck->cycle.shm->slots[0].active = 1;
+    ck->w.counters = &ck->counters;
+    ck->counters.active = 1;
     ck->pool = sl_pool_create(4096);
     assert_non_null(ck->pool);
     *state = ck;
     return 0;
-}
-
-
-static void
-ck_free_list(sl_queue_t *list)
-{
-    sl_queue_t  *q;
-
-    while (!sl_queue_empty(list)) {
-        q = sl_queue_head(list);
-        sl_queue_remove(q);
-        free(q);
-    }
 }
 
 
@@ -124,8 +117,8 @@ ck_teardown(void **state)
         evtest_log_dump(&ck->log);
         fail_msg("an alert was logged");
     }
-    ck_free_list(&ck->w.free_corks);
-    ck_free_list(&ck->w.free_buffers);
+    sl_freelist_drain(&ck->w.free_corks);
+    sl_freelist_drain(&ck->w.free_buffers);
     sl_pool_destroy(ck->pool);
     evtest_conns_destroy(ck->w.conns);
     free(ck->w.hconns);
@@ -165,6 +158,7 @@ ck_request(ck_t *ck, const char *response)
 
     r = sl_pcalloc(ck->pool, sizeof(*r));
     assert_non_null(r);
+    r->proto = &sl_http_v1_proto;
     r->c = ck->c;
     r->hc = ck->hc;
     r->pool = ck->pool;
@@ -384,12 +378,12 @@ test_cork_flush_sends_them_in_order(void **state)
     ck_client_read(ck);
     assert_int_equal(ck->ngot, 13);
     assert_memory_equal(ck->got, "one two three", 13);
-    assert_int_equal(ck->w.nfree_corks, 1);
+    assert_int_equal(ck->w.free_corks.n, 1);
 
     /* The next cork is the same memory: no malloc per batch. */
     assert_int_equal(sl_http_cork_take(ck_request(ck, "four")), SL_OK);
     assert_ptr_equal(ck->hc->cork, cork);
-    assert_int_equal(ck->w.nfree_corks, 0);
+    assert_int_equal(ck->w.free_corks.n, 0);
 }
 
 
@@ -405,7 +399,7 @@ test_cork_consumed_in_parts(void **state)
     assert_memory_equal(ck->hc->cork->pos, "cdef", 4);
     sl_http_cork_consumed(ck->c, 4);
     assert_null(ck->hc->cork);
-    assert_int_equal(ck->w.nfree_corks, 1);
+    assert_int_equal(ck->w.free_corks.n, 1);
 }
 
 
@@ -446,7 +440,7 @@ test_cork_times_out(void **state)
     assert_int_equal(evtest_log_count(&ck->log, "[info]"), 1);
     assert_int_equal(evtest_log_count(&ck->log, "client timed out while "
                                       "reading pipelined responses"), 1);
-    assert_int_equal(ck->w.nfree_corks, 1);
+    assert_int_equal(ck->w.free_corks.n, 1);
 }
 
 
@@ -463,7 +457,7 @@ test_cork_free_list_is_bounded(void **state)
         sl_http_cork_release(ck->c);
         assert_null(ck->hc->cork);
     }
-    assert_int_equal(ck->w.nfree_corks, CK_FREE_MAX);
+    assert_int_equal(ck->w.free_corks.n, CK_FREE_MAX);
 }
 
 

@@ -147,6 +147,7 @@ rs_setup(void **state)
     f->r = sl_pcalloc(f->pool, sizeof(sl_http_request_t));
     assert_non_null(f->r);
     f->r->pool = f->pool;
+    f->r->proto = &sl_http_v1_proto;
     f->r->c = &f->c;
     f->r->hc = &f->hc;
     f->r->loc = &f->loc;
