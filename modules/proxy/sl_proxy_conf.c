@@ -572,7 +572,8 @@ sl_proxy_key_var(const u_char *name, size_t len, sl_proxy_var_t *v)
         { "host", SL_PROXY_VAR_HOST },
         { "request_method", SL_PROXY_VAR_METHOD },
     };
-    size_t  i;
+    static const sl_str_t  http = sl_string("http_");
+    size_t                 i;
 
     for (i = 0; i < sl_nelem(vars); i++) {
         if (strlen(vars[i].name) == len
@@ -582,10 +583,10 @@ sl_proxy_key_var(const u_char *name, size_t len, sl_proxy_var_t *v)
             return 1;
         }
     }
-    if (len > 5 && memcmp(name, "http_", 5) == 0) {
+    if (len > http.len && memcmp(name, http.data, http.len) == 0) {
         v->type = SL_PROXY_VAR_HTTP;
-        v->text.data = (u_char *) name + 5;
-        v->text.len = len - 5;
+        v->text.data = (u_char *) name + http.len;
+        v->text.len = len - http.len;
         return 1;
     }
     return 0;

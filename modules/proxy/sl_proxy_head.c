@@ -40,8 +40,6 @@ static u_char *sl_proxy_head_tail(u_char *p, const sl_http_head_t *h,
 static sl_int_t sl_proxy_target_escape(sl_pool_t *pool, const u_char *rest,
     size_t len, sl_str_t *out);
 
-#define sl_proxy_line(p, lit)  sl_cpymem(p, lit, sizeof(lit) - 1)
-
 /*
  * The bytes a re-escaped path keeps as they are (sl_str_escape): VCHAR
  * but "#" (0x23), "%" (0x25) and "?" (0x3f), which would end the path or
@@ -81,7 +79,7 @@ sl_proxy_tokens_collect(const sl_http_header_t *hs, size_t n,
 
     t->n = 0;
     for (i = 0; i < n; i++) {
-        if (!sl_http_parse_eq(&hs[i].name, "connection", 10)) {
+        if (!sl_http_parse_eq_lit(&hs[i].name, "connection")) {
             continue;
         }
         rest = hs[i].value;
@@ -97,36 +95,37 @@ sl_proxy_tokens_collect(const sl_http_header_t *hs, size_t n,
 static int
 sl_proxy_hop_by_hop(const sl_str_t *name, const sl_proxy_tokens_t *t)
 {
-    sl_uint_t  i;
+    static const sl_str_t  proxy = sl_string("proxy-");
+    sl_uint_t              i;
 
     switch (name->len) {
     case 2:
-        if (sl_http_parse_eq(name, "te", 2)) {
+        if (sl_http_parse_eq_lit(name, "te")) {
             return 1;
         }
         break;
     case 7:
-        if (sl_http_parse_eq(name, "trailer", 7)) {
+        if (sl_http_parse_eq_lit(name, "trailer")) {
             return 1;
         }
         break;
     case 10:
-        if (sl_http_parse_eq(name, "connection", 10)
-            || sl_http_parse_eq(name, "keep-alive", 10))
+        if (sl_http_parse_eq_lit(name, "connection")
+            || sl_http_parse_eq_lit(name, "keep-alive"))
         {
             return 1;
         }
         break;
     case 17:
-        if (sl_http_parse_eq(name, "transfer-encoding", 17)) {
+        if (sl_http_parse_eq_lit(name, "transfer-encoding")) {
             return 1;
         }
         break;
     default:
         break;
     }
-    if (name->len > 6 && sl_strncasecmp(name->data, (u_char *) "proxy-", 6)
-                         == 0)
+    if (name->len > proxy.len
+        && sl_strncasecmp(name->data, proxy.data, proxy.len) == 0)
     {
         return 1;
     }
@@ -145,33 +144,33 @@ sl_proxy_head_skip(const sl_str_t *name, const sl_proxy_tokens_t *t)
 {
     switch (name->len) {
     case 4:
-        return sl_http_parse_eq(name, "host", 4);
+        return sl_http_parse_eq_lit(name, "host");
     case 6:
-        return sl_http_parse_eq(name, "expect", 6);
+        return sl_http_parse_eq_lit(name, "expect");
     case 7:
-        if (sl_http_parse_eq(name, "upgrade", 7)) {
+        if (sl_http_parse_eq_lit(name, "upgrade")) {
             return 1;   /* re-made below when tunnelling */
         }
         break;
     case 14:
-        if (sl_http_parse_eq(name, "content-length", 14)
-            || sl_http_parse_eq(name, "http2-settings", 14))
+        if (sl_http_parse_eq_lit(name, "content-length")
+            || sl_http_parse_eq_lit(name, "http2-settings"))
         {
             return 1;
         }
         break;
     case 15:
-        if (sl_http_parse_eq(name, "x-forwarded-for", 15)) {
+        if (sl_http_parse_eq_lit(name, "x-forwarded-for")) {
             return 1;
         }
         break;
     case 16:
-        if (sl_http_parse_eq(name, "x-forwarded-host", 16)) {
+        if (sl_http_parse_eq_lit(name, "x-forwarded-host")) {
             return 1;
         }
         break;
     case 17:
-        if (sl_http_parse_eq(name, "x-forwarded-proto", 17)) {
+        if (sl_http_parse_eq_lit(name, "x-forwarded-proto")) {
             return 1;
         }
         break;
@@ -207,7 +206,7 @@ sl_proxy_client_host(sl_http_request_t *r)
         return host;
     }
     for (i = 0; i < r->head.nheaders; i++) {
-        if (sl_http_parse_eq(&r->head.headers[i].name, "host", 4)) {
+        if (sl_http_parse_eq_lit(&r->head.headers[i].name, "host")) {
             return r->head.headers[i].value;
         }
     }
@@ -222,9 +221,7 @@ sl_proxy_head_xff_size(sl_http_request_t *r)
 
     n = 0;
     for (i = 0; i < r->head.nheaders; i++) {
-        if (sl_http_parse_eq(&r->head.headers[i].name, "x-forwarded-for",
-                             15))
-        {
+        if (sl_http_parse_eq_lit(&r->head.headers[i].name, "x-forwarded-for")) {
             n += r->head.headers[i].value.len + 2;
         }
     }
@@ -238,9 +235,9 @@ sl_proxy_head_xff(sl_http_request_t *r, u_char *p, const sl_str_t *addr)
 {
     size_t  i;
 
-    p = sl_proxy_line(p, "X-Forwarded-For: ");
+    p = sl_cpymem_lit(p, "X-Forwarded-For: ");
     for (i = 0; i < r->head.nheaders; i++) {
-        if (sl_http_parse_eq(&r->head.headers[i].name, "x-forwarded-for", 15)
+        if (sl_http_parse_eq_lit(&r->head.headers[i].name, "x-forwarded-for")
             && r->head.headers[i].value.len)
         {
             p = sl_cpymem(p, r->head.headers[i].value.data,
@@ -284,20 +281,20 @@ sl_proxy_head_tail(u_char *p, const sl_http_head_t *h,
     const sl_proxy_loc_conf_t *lcf, const sl_str_t *upg)
 {
     if (h->chunked) {
-        p = sl_proxy_line(p, "Transfer-Encoding: chunked\r\n");
+        p = sl_cpymem_lit(p, "Transfer-Encoding: chunked\r\n");
     } else if (h->content_length >= 0) {
-        p = sl_proxy_line(p, "Content-Length: ");
+        p = sl_cpymem_lit(p, "Content-Length: ");
         p = sl_utoa(p, (uint64_t) h->content_length);
         *p++ = '\r';
         *p++ = '\n';
     }
     if (upg->len) {
-        p = sl_proxy_line(p, "Connection: upgrade\r\nUpgrade: ");
+        p = sl_cpymem_lit(p, "Connection: upgrade\r\nUpgrade: ");
         p = sl_cpymem(p, upg->data, upg->len);
         *p++ = '\r';
         *p++ = '\n';
     } else if (lcf->upstream->keepalive == 0) {
-        p = sl_proxy_line(p, "Connection: close\r\n");
+        p = sl_cpymem_lit(p, "Connection: close\r\n");
     }
     *p++ = '\r';
     *p++ = '\n';
@@ -325,12 +322,12 @@ sl_proxy_upgrade_pick(const sl_http_head_t *h, sl_str_t *token)
         return 0;
     }
     for (i = 0; i < h->nheaders; i++) {
-        if (!sl_http_parse_eq(&h->headers[i].name, "upgrade", 7)) {
+        if (!sl_http_parse_eq_lit(&h->headers[i].name, "upgrade")) {
             continue;
         }
         rest = h->headers[i].value;
         while (sl_http_parse_list_next(&rest, &elem)) {
-            if (sl_http_parse_eq(&elem, "websocket", 9)) {
+            if (sl_http_parse_eq_lit(&elem, "websocket")) {
                 *token = elem;
                 return 1;
             }
@@ -384,15 +381,15 @@ sl_proxy_head_build(sl_http_request_t *r, const sl_proxy_loc_conf_t *lcf,
     p = sl_cpymem(buf, h->method_name.data, h->method_name.len);
     *p++ = ' ';
     p = sl_cpymem(p, target.data, target.len);
-    p = sl_proxy_line(p, " HTTP/1.1\r\nHost: ");
+    p = sl_cpymem_lit(p, " HTTP/1.1\r\nHost: ");
     p = sl_cpymem(p, host.data, host.len);
     *p++ = '\r';
     *p++ = '\n';
     p = sl_proxy_head_fields(p, h, &t);
     p = sl_proxy_head_xff(r, p, &addr);
-    p = sl_proxy_line(p, "X-Forwarded-Proto: http\r\n");
+    p = sl_cpymem_lit(p, "X-Forwarded-Proto: http\r\n");
     if (client.len) {
-        p = sl_proxy_line(p, "X-Forwarded-Host: ");
+        p = sl_cpymem_lit(p, "X-Forwarded-Host: ");
         p = sl_cpymem(p, client.data, client.len);
         *p++ = '\r';
         *p++ = '\n';
@@ -488,18 +485,18 @@ sl_proxy_resp_skip(const sl_str_t *name, const sl_proxy_tokens_t *t,
 {
     switch (name->len) {
     case 4:
-        return sl_http_parse_eq(name, "date", 4);
+        return sl_http_parse_eq_lit(name, "date");
     case 6:
-        return sl_http_parse_eq(name, "server", 6);
+        return sl_http_parse_eq_lit(name, "server");
     case 7:
-        if (sl_http_parse_eq(name, "upgrade", 7)) {
+        if (sl_http_parse_eq_lit(name, "upgrade")) {
             return !tunnel;
         }
         break;
     case 12:
-        return sl_http_parse_eq(name, "content-type", 12);
+        return sl_http_parse_eq_lit(name, "content-type");
     case 14:
-        return sl_http_parse_eq(name, "content-length", 14);
+        return sl_http_parse_eq_lit(name, "content-length");
     default:
         break;
     }
@@ -543,13 +540,13 @@ sl_proxy_head_response(sl_http_request_t *r, const sl_proxy_resp_t *resp,
     first = NULL;
     if (tunnel) {
         first = p;
-        p = sl_proxy_line(p, "Connection");
+        p = sl_cpymem_lit(p, "Connection");
         *p++ = '\0';
-        p = sl_proxy_line(p, "upgrade");
+        p = sl_cpymem_lit(p, "upgrade");
     }
     for (i = 0; i < resp->nheaders; i++) {
         h = &resp->headers[i];
-        if (sl_http_parse_eq(&h->name, "content-type", 12)) {
+        if (sl_http_parse_eq_lit(&h->name, "content-type")) {
             r->content_type.data = p;
             r->content_type.len = h->value.len;
             p = sl_cpymem(p, h->value.data, h->value.len);
@@ -563,7 +560,7 @@ sl_proxy_head_response(sl_http_request_t *r, const sl_proxy_resp_t *resp,
             p = sl_cpymem(p, h->name.data, h->name.len);
             *p++ = '\0';
         } else {
-            p = sl_proxy_line(p, "\r\n");
+            p = sl_cpymem_lit(p, "\r\n");
             p = sl_cpymem(p, h->name.data, h->name.len);
             *p++ = ':';
             *p++ = ' ';

@@ -227,7 +227,7 @@ sl_proxy_health_read_handler(sl_event_t *ev)
 int
 sl_proxy_health_status_ok(const u_char *p, size_t len)
 {
-    if (len < 14 || memcmp(p, "HTTP/1.", 7) != 0 || p[7] < '0' || p[7] > '9'
+    if (len < 14 || !sl_memeq_lit(p, "HTTP/1.") || p[7] < '0' || p[7] > '9'
         || p[8] != ' ' || (p[9] != '2' && p[9] != '3') || p[10] < '0'
         || p[10] > '9' || p[11] < '0' || p[11] > '9'
         || (p[12] != ' ' && p[12] != '\r') || p[len - 2] != '\r')

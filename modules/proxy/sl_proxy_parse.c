@@ -154,7 +154,7 @@ sl_proxy_parse_status(const u_char *p, const u_char *end,
 {
     const u_char  *q;
 
-    if (end - p < 12 || memcmp(p, "HTTP/", 5) != 0
+    if (end - p < 12 || !sl_memeq_lit(p, "HTTP/")
         || p[5] < '0' || p[5] > '9' || p[6] != '.' || p[7] < '0'
         || p[7] > '9' || p[8] != ' ')
     {
@@ -235,15 +235,15 @@ sl_proxy_parse_digest(sl_proxy_resp_t *resp, const sl_http_header_t *h)
     const sl_str_t  *n;
 
     n = &h->name;
-    if (sl_http_parse_eq(n, "content-length", 14)) {
+    if (sl_http_parse_eq_lit(n, "content-length")) {
         return sl_proxy_parse_length(resp, &h->value);
     }
-    if (sl_http_parse_eq(n, "transfer-encoding", 17)) {
+    if (sl_http_parse_eq_lit(n, "transfer-encoding")) {
         return sl_proxy_parse_te(resp, &h->value);
     }
-    if (sl_http_parse_eq(n, "connection", 10)) {
+    if (sl_http_parse_eq_lit(n, "connection")) {
         sl_proxy_parse_connection(resp, &h->value);
-    } else if (sl_http_parse_eq(n, "upgrade", 7)) {
+    } else if (sl_http_parse_eq_lit(n, "upgrade")) {
         resp->upgrade = h->value;
     }
     return SL_OK;
@@ -274,7 +274,7 @@ sl_proxy_parse_te(sl_proxy_resp_t *resp, const sl_str_t *v)
 
     rest = *v;
     while (sl_http_parse_list_next(&rest, &elem)) {
-        if (!sl_http_parse_eq(&elem, "chunked", 7)) {
+        if (!sl_http_parse_eq_lit(&elem, "chunked")) {
             return sl_proxy_parse_fail(resp, "unsupported transfer coding");
         }
         if (resp->chunked) {

@@ -220,7 +220,7 @@ sl_proxy_send_frame(sl_proxy_ctx_t *ctx, size_t room)
     if (n == 0) {
         ctx->body_eof = 1;
         if (room) {
-            b->last = sl_cpymem(b->last, "0\r\n\r\n", 5);
+            b->last = sl_cpymem_lit(b->last, "0\r\n\r\n");
         }
         return SL_AGAIN;
     }

@@ -33,8 +33,9 @@ const uint8_t  sl_static_path_plain[256] = {
 int
 sl_static_path_hidden(const u_char *uri, size_t len)
 {
-    size_t  i;
-    int     first;
+    static const sl_str_t  wk = sl_string(".well-known");
+    size_t                 i;
+    int                    first;
 
     first = 1;
     for (i = 0; i + 1 < len; i++) {
@@ -42,9 +43,9 @@ sl_static_path_hidden(const u_char *uri, size_t len)
             continue;
         }
         if (uri[i + 1] == '.') {
-            if (!(first && len - i - 1 >= 11
-                  && memcmp(uri + i + 1, ".well-known", 11) == 0
-                  && (len - i - 1 == 11 || uri[i + 12] == '/')))
+            if (!(first && len - i - 1 >= wk.len
+                  && memcmp(uri + i + 1, wk.data, wk.len) == 0
+                  && (len - i - 1 == wk.len || uri[i + 1 + wk.len] == '/')))
             {
                 return 1;
             }

@@ -166,7 +166,7 @@ sl_addr_peer_text(const struct sockaddr *addr, socklen_t len, u_char *buf)
 
     n = 0;
     if (len != 0 && addr->sa_family == AF_UNIX) {
-        return (size_t) (sl_cpymem(buf, "unix:", 5) - buf);
+        return (size_t) (sl_cpymem_lit(buf, "unix:") - buf);
     }
     if (len != 0) {
         n = sl_addr_host_text(addr, buf);
@@ -487,8 +487,7 @@ sl_listen_inherit_systemd(int fd, const char *name, sl_log_t *log)
     unsigned                stored;
     char                    text[SL_LISTEN_ADDR_LEN];
 
-    stored = name && strncmp(name, SL_LISTEN_STORE_PREFIX,
-                             sizeof(SL_LISTEN_STORE_PREFIX) - 1) == 0
+    stored = name && sl_strprefix_lit(name, SL_LISTEN_STORE_PREFIX)
              && strlen(name) < SL_LISTEN_STORE_NAME_LEN;
     in = sl_listen_inherit_fd(fd, !stored, log);
     if (in == NULL) {

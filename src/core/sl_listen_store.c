@@ -62,7 +62,7 @@ sl_listen_store_name(const sl_listen_t *ls, char *buf, size_t size)
 
     n = (size_t) snprintf(buf, size, "%s%.*s", SL_LISTEN_STORE_PREFIX,
                           (int) ls->text.len, (const char *) ls->text.data);
-    for (i = sizeof(SL_LISTEN_STORE_PREFIX) - 1; i < n && i < size; i++) {
+    for (i = sl_lit_len(SL_LISTEN_STORE_PREFIX); i < n && i < size; i++) {
         if (buf[i] == ':') {
             buf[i] = '_';
         }

@@ -750,7 +750,7 @@ sl_http_al_op_module(sl_http_request_t *r, const sl_http_al_op_t *op,
     sl_str_t  v;
 
     if (op->module_var->get(r, &v, buf, sizeof(buf)) != SL_OK) {
-        sl_http_al_put(o, "-", 1);
+        sl_http_al_put_lit(o, "-");
         return;
     }
     sl_http_al_put_escaped(o, &v);

@@ -34,13 +34,13 @@ sl_http_parse_field(sl_http_parse_t *st, sl_http_head_t *head,
     n = &h->name;
     switch (n->len) {
     case 4:
-        if (sl_http_parse_eq(n, "host", 4)) {
+        if (sl_http_parse_eq_lit(n, "host")) {
             return sl_http_parse_field_host(head, &h->value, error);
         }
         return 0;
     case 6:
-        if (sl_http_parse_eq(n, "expect", 6)) {
-            if (sl_http_parse_eq(&h->value, "100-continue", 12)) {
+        if (sl_http_parse_eq_lit(n, "expect")) {
+            if (sl_http_parse_eq_lit(&h->value, "100-continue")) {
                 head->expect_continue = 1;
             } else {
                 head->expect_other = 1;
@@ -48,22 +48,22 @@ sl_http_parse_field(sl_http_parse_t *st, sl_http_head_t *head,
         }
         return 0;
     case 7:
-        if (sl_http_parse_eq(n, "upgrade", 7)) {
+        if (sl_http_parse_eq_lit(n, "upgrade")) {
             head->upgrade = 1;
         }
         return 0;
     case 10:
-        if (sl_http_parse_eq(n, "connection", 10)) {
+        if (sl_http_parse_eq_lit(n, "connection")) {
             return sl_http_parse_field_connection(head, &h->value, error);
         }
         return 0;
     case 14:
-        if (sl_http_parse_eq(n, "content-length", 14)) {
+        if (sl_http_parse_eq_lit(n, "content-length")) {
             return sl_http_parse_field_length(head, &h->value, error);
         }
         return 0;
     case 17:
-        if (sl_http_parse_eq(n, "transfer-encoding", 17)) {
+        if (sl_http_parse_eq_lit(n, "transfer-encoding")) {
             return sl_http_parse_field_te(st, head, &h->value, error);
         }
         return 0;
@@ -182,7 +182,7 @@ sl_http_parse_field_te(sl_http_parse_t *st, sl_http_head_t *head,
             *error = "invalid Transfer-Encoding";
             return 400;
         }
-        chunked = sl_http_parse_eq(&coding, "chunked", 7);
+        chunked = sl_http_parse_eq_lit(&coding, "chunked");
         if (head->chunked) {
             *error = chunked ? "chunked applied twice"
                              : "chunked is not the final transfer coding";
@@ -284,11 +284,11 @@ sl_http_parse_connection(const sl_str_t *v, unsigned *opts)
     while (sl_http_parse_list_next(&rest, &opt)) {
         if (!sl_http_parse_is_token(&opt)) {
             rc = SL_ERROR;
-        } else if (sl_http_parse_eq(&opt, "close", 5)) {
+        } else if (sl_http_parse_eq_lit(&opt, "close")) {
             *opts |= SL_HTTP_CONN_CLOSE;
-        } else if (sl_http_parse_eq(&opt, "keep-alive", 10)) {
+        } else if (sl_http_parse_eq_lit(&opt, "keep-alive")) {
             *opts |= SL_HTTP_CONN_KEEP_ALIVE;
-        } else if (sl_http_parse_eq(&opt, "upgrade", 7)) {
+        } else if (sl_http_parse_eq_lit(&opt, "upgrade")) {
             *opts |= SL_HTTP_CONN_UPGRADE;
         }
     }

@@ -483,9 +483,9 @@ sl_http_frame_wrap(sl_http_frame_t *f, sl_buf_t *b)
     f->head.last = f->line + (size ? sl_http_chunk_size_line(f->line, size)
                                    : 0);
     f->tail.memory = 1;
-    f->tail.pos = crlf_last + (size ? 0 : 2);
+    f->tail.pos = crlf_last + (size ? 0 : sl_lit_len("\r\n"));
     f->tail.last = b->last_buf ? crlf_last + sizeof(crlf_last) - 1
-                               : crlf_last + 2;
+                               : crlf_last + sl_lit_len("\r\n");
     f->tail.last_buf = b->last_buf;
     f->head_cl.buf = &f->head;
     f->data_cl.buf = b;
