@@ -564,9 +564,10 @@ sl_http_conf_server_name(const sl_str_t *name, char *err, size_t size)
 
 /*
  * sl_http_route_server matches exact names and a leading "*." wildcard.
- * nginx's other forms (".example.com", "example.*", "~regex") and a final
- * dot (the router drops the Host's) would load and never match: returns
- * what to write instead, or NULL for a name that can match.
+ * nginx's other forms (".example.com", "example.*", "~regex"), a final
+ * dot (the router drops the Host's) and a port (the router compares the
+ * Host without it) would load and never match: returns what to write
+ * instead, or NULL for a name that can match.
  */
 static const char *
 sl_http_conf_server_name_unmatchable(const sl_str_t *name)
@@ -591,6 +592,12 @@ sl_http_conf_server_name_unmatchable(const sl_str_t *name)
     if (name->data[name->len - 1] == '.') {
         return "write it without the final dot: a Host with one matches "
                "the name without";
+    }
+    if (name->data[0] == '[' ? name->data[name->len - 1] != ']'
+                             : memchr(name->data, ':', name->len) != NULL)
+    {
+        return "write it without a port: the Host's port is not compared, "
+               "and the listen entries say which ports the server has";
     }
     return NULL;
 }

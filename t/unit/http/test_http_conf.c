@@ -94,6 +94,14 @@ static const sl_conf_row_t  sl_http_conf_errors[] = {
       SRV(" server_names = [ \"~^www\\\\d+\\\\.example\\\\.com$\" ];"),
       "%s:2: \"server_names[0]\": \"~^www\\d+\\.example\\.com$\" " NAME_ERR
       "regular expressions are not supported; list the names", __LINE__ },
+    { "server name with a port",
+      SRV(" server_names = [ \"example.com:8080\" ];"),
+      "%s:2: \"server_names[0]\": \"example.com:8080\" " NAME_ERR "write "
+      "it without a port", __LINE__ },
+    { "IPv6 literal with a port",
+      SRV(" server_names = [ \"[::1]:8080\" ];"),
+      "%s:2: \"server_names[0]\": \"[::1]:8080\" " NAME_ERR "write "
+      "it without a port", __LINE__ },
     { "server name with a final dot",
       SRV(" server_names = [ \"example.com.\" ];"),
       "%s:2: \"server_names[0]\": \"example.com.\" " NAME_ERR "write it "
@@ -122,7 +130,8 @@ test_conf_supported_forms_load(void **state)
     (void) state;
     (void) snprintf(path, sizeof(path), "%s/good.conf", sl_test_dir);
     sl_test_write(path, SRV(" server_names = [ \"example.com\", "
-                            "\"*.example.com\", \"*.a\", \"localhost\" ];")
+                            "\"*.example.com\", \"*.a\", \"localhost\", "
+                            "\"[::1]\" ];")
                   "\n");
     cycle = sl_cycle_load(path, err, sizeof(err));
     if (cycle == NULL) {
