@@ -426,8 +426,8 @@ sl_cycle_files_check(sl_cycle_t *cycle, sl_log_t *log)
         return SL_ERROR;
     }
     for (i = 0; i < cycle->nfiles; i++) {
-        if (sl_cycle_file_check(&cycle->files[i], "log", NULL, log)
-            != SL_OK)
+        if (sl_cycle_file_check(&cycle->files[i], "log",
+                                cycle->files_where[i], log) != SL_OK)
         {
             return SL_ERROR;
         }
@@ -442,11 +442,18 @@ static sl_int_t
 sl_cycle_file_check(const sl_str_t *path, const char *what,
     const char *where, sl_log_t *log)
 {
-    char      dir[PATH_MAX];
-    char     *slash;
-    sl_err_t  err;
+    struct stat  st;
+    char         dir[PATH_MAX];
+    char        *slash;
+    sl_err_t     err;
 
     if (access((const char *) path->data, W_OK) == 0) {
+        if (stat((const char *) path->data, &st) == 0
+            && S_ISDIR(st.st_mode))
+        {
+            err = EISDIR;   /* root may write to it, but not open it */
+            goto failed;
+        }
         return SL_OK;
     }
     err = errno;
@@ -466,6 +473,7 @@ sl_cycle_file_check(const sl_str_t *path, const char *what,
         }
         err = errno;
     }
+failed:
     sl_log_error(SL_LOG_EMERG, log, err, "%s%scannot open %s \"%s\" for "
                  "writing", where ? where : "", where ? ": " : "", what,
                  path->data);
@@ -482,11 +490,13 @@ sl_cycle_destroy(sl_cycle_t *cycle)
 
 
 sl_int_t
-sl_cycle_file_add(sl_cycle_t *cycle, const sl_str_t *path)
+sl_cycle_file_add(sl_cycle_t *cycle, const sl_str_t *path,
+    const char *where)
 {
     if (cycle->nfiles == SL_CYCLE_MAX_FILES) {
         return SL_ERROR;
     }
+    cycle->files_where[cycle->nfiles] = where;
     cycle->files[cycle->nfiles++] = *path;
     return SL_OK;
 }
@@ -503,7 +513,10 @@ sl_cycle_files_prepare(sl_cycle_t *cycle, char *err, size_t errsize)
         fd = open((const char *) cycle->files[i].data,
                   O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
         if (fd == -1) {
-            return sl_log_errtext(err, errsize, errno, "cannot open \"%s\"",
+            return sl_log_errtext(err, errsize, errno, "%s%scannot open "
+                                  "\"%s\"", cycle->files_where[i]
+                                  ? cycle->files_where[i] : "",
+                                  cycle->files_where[i] ? ": " : "",
                                   cycle->files[i].data);
         }
         if (cycle->user.len && geteuid() == 0

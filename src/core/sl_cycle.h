@@ -70,6 +70,8 @@ struct sl_cycle_s {
 
     sl_listen_t          *listening;
     sl_str_t              files[SL_CYCLE_MAX_FILES];  /* logs workers write */
+    const char           *files_where[SL_CYCLE_MAX_FILES];  /* their
+                                                  "file:line: \"path\"" */
     sl_uint_t             nfiles;
     void                 *blocks[SL_CYCLE_MAX_BLOCKS];
     sl_shm_t             *shm;
@@ -110,10 +112,12 @@ sl_int_t sl_cycle_open_logs(sl_cycle_t *cycle, char *err, size_t errsize);
  * Registers a file the workers write to (an access log), while loading:
  * the master creates it and hands it to the worker user at start, reload
  * and USR1, so a worker that dropped privileges can (re)open it. path is
- * NUL-terminated and lives in the cycle pool. Returns SL_OK or SL_ERROR
- * (too many).
+ * NUL-terminated and lives in the cycle pool; where is the config's
+ * "file:line: \"key\"" for messages about it (sl_conf_where; NULL: none).
+ * Returns SL_OK or SL_ERROR (too many).
  */
-sl_int_t sl_cycle_file_add(sl_cycle_t *cycle, const sl_str_t *path);
+sl_int_t sl_cycle_file_add(sl_cycle_t *cycle, const sl_str_t *path,
+    const char *where);
 
 /*
  * Creates the registered files (0644) and, when running as root with a

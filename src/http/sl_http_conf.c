@@ -265,8 +265,11 @@ sl_http_conf_access_log(sl_conf_t *cf, sl_conf_node_t *n, void *field)
                                  ? config_setting_get_member(n, "format") : n,
                              "%s", err);
     }
-    if (log.path.data[0] == '/'
-        && sl_cycle_file_add(mcf->cycle, &log.path) != SL_OK)
+    /* Every file, wherever it resolved: "./x" when -c was relative. */
+    if (!sl_str_eq(&log.path, "off") && sl_log_std_fd(&log.path) == -1
+        && sl_cycle_file_add(mcf->cycle, &log.path,
+                             sl_conf_where(cf, config_setting_get_member(n,
+                                           "path"))) != SL_OK)
     {
         return sl_conf_error(cf, n, "too many log files");
     }

@@ -417,6 +417,23 @@ class Startup(unittest.TestCase):
                          os.path.join(srv.dir, "nodir", "e.log"))
         self.assertFalse(os.path.exists(srv.path("sluice.pid")))
 
+    def test_access_log_that_cannot_be_opened_names_its_line(self):
+        # A directory where the file would be: start fails, saying where
+        # the path is set, once; -t says the same.
+        conf = sltest.conf(http='access_log = { path = "adir"; };')
+        srv = sltest.Server(conf, ready=False)
+        self.addCleanup(srv.close)
+        os.mkdir(srv.path("adir"))
+        srv.start()
+        self.assertEqual(srv.wait_exit(5), 1)
+        where = r'sluice\.conf:\d+: "path": cannot open "[^"]*adir"'
+        out = srv.stderr() + srv.error_log()
+        self.assertEqual(len(re.findall(where, out)), 1, out)
+        r = sltest.run(["-t", "-c", srv.conf_path])
+        self.assertEqual(r.returncode, 1)
+        self.assertRegex(r.stderr, r'sluice\.conf:\d+: "path": cannot open '
+                         r'log "[^"]*adir" for writing')
+
     def test_port_in_use_fails_cleanly(self):
         hog = socket.socket()
         self.addCleanup(hog.close)

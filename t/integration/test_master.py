@@ -524,7 +524,8 @@ class Reopen(unittest.TestCase):
         self.assertNotIn("logs reopened", log)
 
     def test_failed_access_log_reopen_is_not_claimed(self):
-        # (an absolute path: the master creates those for the workers)
+        # (the master creates the workers' log files, and names where
+        # each is set when it cannot)
         srv = sltest.start(self, conf(http='access_log = { path = '
                                       '"@DIR@/access.log"; };'))
         access = srv.path("access.log")
@@ -532,8 +533,9 @@ class Reopen(unittest.TestCase):
         os.mkdir(access)
         mark = srv.log_mark()
         srv.kill(signal.SIGUSR1)
-        line = (r"\[error\] %d#0: reopening logs: cannot open \"[^\"]*"
-                r"access\.log\" \(21: Is a directory\)\n" % srv.pid)
+        line = (r"\[error\] %d#0: reopening logs: sluice\.conf:\d+: \"path\": "
+                r"cannot open \"[^\"]*access\.log\" \(21: Is a directory\)\n"
+                % srv.pid)
         srv.wait_log(line, since=mark)
         srv.wait_log(r"\[error\] %d#0: reopening the access log"
                      % srv.workers()[0], since=mark)
