@@ -167,7 +167,7 @@ sl_http_parse_field_te(sl_http_parse_t *st, sl_http_head_t *head,
     const sl_str_t *v, const char **error)
 {
     sl_str_t  rest, coding;
-    int       chunked, any;
+    int       chunked;
 
     head->te = 1;
     if (sl_http_parse_list_has_empty(v)) {
@@ -175,9 +175,7 @@ sl_http_parse_field_te(sl_http_parse_t *st, sl_http_head_t *head,
         return 400;
     }
     rest = *v;
-    any = 0;
     while (sl_http_parse_list_next(&rest, &coding)) {
-        any = 1;
         if (!sl_http_parse_is_token(&coding)) {
             *error = "invalid Transfer-Encoding";
             return 400;
@@ -193,10 +191,6 @@ sl_http_parse_field_te(sl_http_parse_t *st, sl_http_head_t *head,
         } else {
             st->te_other = 1;
         }
-    }
-    if (!any) {
-        *error = "invalid Transfer-Encoding";
-        return 400;
     }
     return 0;
 }
